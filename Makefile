@@ -1,0 +1,114 @@
+# Makefile: builds Vern, installs what it needs, runs it and tests it.
+#
+#   make          build build/vern
+#   make deps     install every missing Debian package (listed once, below)
+#   make run      deps + build + demo data, then serve on http://localhost:8080
+#   make test     deps + build (normal and ASan+UBSan) + every test; ends with
+#                 "N passed, N failed" and fails on any failure
+#   make bench    benchmarks in tests/bench/, printing figures
+#   make clean
+
+# Every Debian package the project needs, in one place.
+DEB_PACKAGES := build-essential pkg-config libcivetweb-dev libsqlite3-dev \
+	libjansson-dev sqlite3 nodejs wrk
+
+CC      ?= cc
+PKGS    := jansson sqlite3
+WARN    := -Wall -Wextra -Wformat=2 -Wno-unused-parameter -Wstrict-prototypes
+HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE -fstack-clash-protection
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Iserver -Ibuild/gen
+LDFLAGS += -pie -Wl,-z,relro,-z,now -pthread
+LDLIBS  := -lcivetweb $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lsqlite3) -lm
+
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+
+# Sources: every .c in the code folders; server/main.c holds main().
+SRC_DIRS := server lrs courses plugins admin
+SRCS     := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
+LIB_SRCS := $(filter-out server/main.c,$(SRCS))
+MIGRATIONS := $(sort $(wildcard server/migrations/*.sql))
+GEN      := build/gen/migrations.c
+
+OBJS      := $(LIB_SRCS:%.c=build/obj/%.o) build/obj/gen/migrations.o
+ASAN_OBJS := $(LIB_SRCS:%.c=build/asan/obj/%.o) build/asan/obj/gen/migrations.o
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
+ASAN_UNITS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
+
+.PHONY: all deps run test bench clean asan
+
+all: build/vern
+
+$(GEN): $(MIGRATIONS) server/migrations/embed.sh
+	@mkdir -p $(dir $@)
+	sh server/migrations/embed.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+build/obj/%.o: %.c $(GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(HARDEN) -MMD -MP -c $< -o $@
+
+build/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(HARDEN) -c $< -o $@
+
+build/vern: build/obj/server/main.o $(OBJS)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+build/asan/obj/%.o: %.c $(GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -O2,$(CFLAGS)) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+build/asan/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -O2,$(CFLAGS)) $(SAN_FLAGS) -c $< -o $@
+
+build/asan/vern: build/asan/obj/server/main.o $(ASAN_OBJS)
+	$(CC) $(SAN_FLAGS) -pthread $^ -o $@ $(LDLIBS)
+
+asan: build/asan/vern $(ASAN_UNITS)
+
+build/tests/%: tests/unit/%.c tests/unit/unit.h $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $< $(OBJS) -o $@ $(LDLIBS)
+
+build/asan/tests/%: tests/unit/%.c tests/unit/unit.h $(ASAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -O2,$(CFLAGS)) $(SAN_FLAGS) -Itests/unit $< $(ASAN_OBJS) -o $@ $(LDLIBS)
+
+build/bench/bare_hello: tests/bench/bare_hello.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra $< -o $@ -lcivetweb -pthread
+
+# Installs the missing packages. Needs root; otherwise prints the command.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "Missing packages:$$missing"; \
+		echo "Run as root: apt-get update && apt-get install -y$$missing"; exit 1; \
+	fi; \
+	echo "Installing:$$missing"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
+
+run: deps
+	@$(MAKE) --no-print-directory build/vern
+	build/vern demo
+	build/vern serve --listen 127.0.0.1:8080
+
+test: deps
+	@$(MAKE) --no-print-directory build/vern asan $(UNIT_BINS)
+	@sh tests/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory build/vern build/bench/bare_hello
+	@bash tests/bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,58 @@
+/* config.h: Vern's configuration.
+ *
+ * Every setting has one entry in the table in config.c (name, type, default,
+ * bounds, help). Values are layered: built-in defaults, then the config file
+ * (key = value), then VERN_<KEY> environment variables, then command-line
+ * flags (--key value). An unknown key or a bad value is an error naming the
+ * key. Later issues add their keys to the same table. */
+#ifndef VERN_CONFIG_H
+#define VERN_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_STR_MAX 512
+
+struct config {
+	char listen[CONFIG_STR_MAX];       /* ADDR:PORT */
+	char db[CONFIG_STR_MAX];           /* SQLite file */
+	char data_dir[CONFIG_STR_MAX];     /* uploaded content, backups */
+	char public_url[CONFIG_STR_MAX];   /* base URL used in links */
+	char log_level[16];
+	long threads;
+	long max_body_bytes;
+	long max_header_bytes;
+	long request_timeout_ms;
+	long busy_timeout_ms;
+	long read_connections;
+	int keep_alive;
+	int access_log;
+	int test_endpoints;
+};
+
+/* Fills cfg with the built-in defaults. */
+void config_defaults(struct config *cfg);
+
+/* Applies one key = value. Returns 0, or -1 with a message in err naming
+ * the key (unknown key, or a value of the wrong type or out of bounds). */
+int config_set(struct config *cfg, const char *key, const char *value,
+	       char *err, size_t errsize);
+
+/* Reads a config file of key = value lines (# starts a comment). Returns 0
+ * or -1 with err naming the file, line and key. */
+int config_load_file(struct config *cfg, const char *path, char *err,
+		     size_t errsize);
+
+/* Applies every VERN_<KEY> variable that names a known key; a VERN_ variable
+ * naming no key is ignored only if it is not config-shaped (see config.c). */
+int config_load_env(struct config *cfg, char *err, size_t errsize);
+
+/* Looks for a flag of the form --key or --key=value for any known key.
+ * Returns the number of argv entries consumed (1 or 2), 0 if argv[i] is not
+ * a config flag, or -1 with err set for a known flag with a bad value. */
+int config_take_flag(struct config *cfg, int argc, char **argv, int i,
+		     char *err, size_t errsize);
+
+/* Prints the reference of every key with its default (for --help). */
+void config_print_reference(void);
+
+#endif

@@ -1,0 +1,95 @@
+/* db.h: Vern's storage: one SQLite database, one writer, many readers.
+ *
+ * Writes go through db_write(): the caller hands over a function that runs
+ * SQL on the writer connection; it returns only after the transaction that
+ * holds that work has been committed durably (see the design note in db.c).
+ * Reads borrow a connection from a pool with db_reader_get() and give it
+ * back with db_reader_put(). Statements are prepared once per connection
+ * and cached (db_stmt()). Functions return 0 or a negative DB_E* code. */
+#ifndef VERN_DB_H
+#define VERN_DB_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+enum {
+	DB_OK = 0,
+	DB_ERROR = -1,    /* SQLite failed; message logged */
+	DB_CONFLICT = -2, /* constraint violation the caller may map to 409 */
+	DB_NOTFOUND = -3,
+	DB_STOPPED = -4,  /* the writer is shutting down */
+	DB_INVALID = -5,  /* the caller's job refused its input */
+};
+
+struct db;
+
+/* A connection with its cache of prepared statements. Used by one thread at
+ * a time: the writer thread, or the reader that borrowed it. */
+struct db_conn;
+
+struct db_options {
+	int busy_timeout_ms;
+	int read_connections;
+};
+
+/* Opens (creating if needed) the database at path and its directory, sets
+ * WAL mode and the pragmas, applies pending migrations, starts the writer
+ * thread and opens the reader pool. On failure returns -1 with err set. */
+int db_open(struct db **out, const char *path, const struct db_options *opt,
+	    char *err, size_t errsize);
+
+/* Finishes every queued write, stops the writer, checkpoints and closes all
+ * connections. Safe on NULL. */
+void db_close(struct db *db);
+
+/* Work run on the writer connection inside the shared transaction. Return 0
+ * to keep the work, or a negative code to have just this job rolled back
+ * (its savepoint) while the other jobs in the batch commit. */
+typedef int (*db_write_fn)(struct db_conn *c, void *arg);
+
+/* Queues fn and waits until the batch holding it is durably committed.
+ * Returns fn's result, DB_ERROR if the commit failed, or DB_STOPPED. */
+int db_write(struct db *db, db_write_fn fn, void *arg);
+
+/* Borrow and return a read connection (blocks while all are in use). */
+struct db_conn *db_reader_get(struct db *db);
+void db_reader_put(struct db *db, struct db_conn *c);
+
+/* The cached prepared statement for sql on c, reset and with bindings
+ * cleared, or NULL (error logged). sql should be a string literal: the cache
+ * is keyed by its text. Statements are reset again when the connection is
+ * returned, so callers need not reset them. */
+sqlite3_stmt *db_stmt(struct db_conn *c, const char *sql);
+
+/* The raw handle, for sqlite3_changes(), last_insert_rowid() and errmsg. */
+sqlite3 *db_handle(struct db_conn *c);
+
+/* Maps a failed sqlite3_step() result to a DB_E* code and logs it. */
+int db_step_error(struct db_conn *c, int rc, const char *what);
+
+/* Runs a statement that returns no rows to completion. */
+int db_exec_stmt(struct db_conn *c, sqlite3_stmt *st, const char *what);
+
+/* 0 if the database answers a trivial query. */
+int db_ping(struct db *db);
+
+/* Applies pending numbered migrations on an open handle. Returns the number
+ * applied (>= 0) or -1 with err set. Refuses a database newer than us. */
+int db_migrate(sqlite3 *h, char *err, size_t errsize);
+
+/* Latest schema version this binary knows. */
+int db_schema_version_known(void);
+
+/* Online backup of the database at src into dest via the SQLite backup API
+ * (a consistent snapshot; writers are not blocked in WAL mode). Writes to a
+ * temporary file, checks it, then renames it into place. */
+int db_backup(const char *src, const char *dest, char *err, size_t errsize);
+
+/* Counters for tests and benchmarks. */
+struct db_stats {
+	unsigned long long commits;
+	unsigned long long jobs;
+};
+void db_get_stats(struct db *db, struct db_stats *out);
+
+#endif

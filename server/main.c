@@ -1,0 +1,280 @@
+/* main.c: the `vern` command line: serve, migrate, backup, demo, version.
+ *
+ * Each subcommand loads the layered configuration (see config.h), then does
+ * its one job. `serve` owns the process lifecycle: it blocks the signals in
+ * every thread, starts storage and HTTP, and waits for SIGINT/SIGTERM to
+ * stop gracefully (in-flight requests finish, queued writes commit, the
+ * database is checkpointed and closed). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "db.h"
+#include "demo.h"
+#include "http.h"
+#include "log.h"
+#include "server.h"
+
+struct command {
+	const char *name;
+	int (*run)(struct config *cfg, int argc, char **argv);
+	const char *args;
+	const char *help;
+};
+
+static int cmd_serve(struct config *cfg, int argc, char **argv);
+static int cmd_migrate(struct config *cfg, int argc, char **argv);
+static int cmd_backup(struct config *cfg, int argc, char **argv);
+static int cmd_demo(struct config *cfg, int argc, char **argv);
+static int cmd_version(struct config *cfg, int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "serve", cmd_serve, "[--config FILE] [--listen ADDR:PORT] [--db PATH] [--data DIR]",
+	  "run the server until SIGINT or SIGTERM" },
+	{ "migrate", cmd_migrate, "[--db PATH]", "apply pending database migrations and exit" },
+	{ "backup", cmd_backup, "DEST [--db PATH]",
+	  "write a consistent copy of the database to DEST, also while the server runs" },
+	{ "demo", cmd_demo, "[--db PATH]",
+	  "create or refresh the demo municipality in the database" },
+	{ "version", cmd_version, "", "print the version" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Vern %s: e-learning and competence tracking for privacy and security training.\n\n"
+		     "Usage: vern COMMAND [options]\n\nCommands:\n", VERN_VERSION);
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(out, "  %-8s %s\n", c->name, c->help);
+	fprintf(out, "\nRun `vern COMMAND --help` for the options of a command.\n");
+}
+
+static void command_usage(const struct command *c)
+{
+	printf("Usage: vern %s %s\n\n%s.\n\n", c->name, c->args, c->help);
+	printf("Every configuration key can be given as --key VALUE (or --key=VALUE),\n"
+	       "as the environment variable VERN_KEY, or in the file named by --config.\n\n");
+	config_print_reference();
+}
+
+/* Builds the configuration from defaults, --config FILE, VERN_* and flags;
+ * leaves the positional arguments in pos. Returns 0, 1 for --help, or 2 on
+ * a configuration error (already reported). */
+static int load_config(struct config *cfg, int argc, char **argv, char **pos,
+		       int *npos)
+{
+	char err[1024];
+	const char *file = NULL;
+	*npos = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			file = argv[i] + 9;
+		else if (strcmp(argv[i], "--config") == 0) {
+			fprintf(stderr, "vern: --config needs a file name\n");
+			return 2;
+		}
+	}
+	if (!file)
+		file = getenv("VERN_CONFIG");
+	config_defaults(cfg);
+	if (file && config_load_file(cfg, file, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vern: %s\n", err);
+		return 2;
+	}
+	if (config_load_env(cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vern: %s\n", err);
+		return 2;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0) {
+			i++;
+			continue;
+		}
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			continue;
+		int used = config_take_flag(cfg, argc, argv, i, err, sizeof(err));
+		if (used < 0) {
+			fprintf(stderr, "vern: %s\n", err);
+			return 2;
+		}
+		if (used > 0) {
+			i += used - 1;
+			continue;
+		}
+		if (strncmp(argv[i], "--", 2) == 0) {
+			fprintf(stderr, "vern: unknown option %s (not a config key)\n", argv[i]);
+			return 2;
+		}
+		pos[(*npos)++] = argv[i];
+	}
+	return 0;
+}
+
+static int open_db(const struct config *cfg, struct db **db)
+{
+	char err[1024];
+	struct db_options opt = { (int)cfg->busy_timeout_ms, (int)cfg->read_connections };
+	if (db_open(db, cfg->db, &opt, err, sizeof(err)) != 0) {
+		log_event(LOG_ERROR, "db_open_failed", "db=%s error=\"%s\"", cfg->db, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_serve(struct config *cfg, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 0) {
+		fprintf(stderr, "vern serve: unexpected argument %s\n", argv[0]);
+		return 2;
+	}
+	/* Block the signals before any thread starts, so every thread inherits
+	 * the mask and only sigwait() below sees them. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct server srv;
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = *cfg;
+	srv.started = time(NULL);
+	if (open_db(cfg, &srv.db) != 0)
+		return 1;
+	char err[1024];
+	if (http_start(&srv, err, sizeof(err)) != 0) {
+		log_event(LOG_ERROR, "listen_failed", "error=\"%s\"", err);
+		db_close(srv.db);
+		return 1;
+	}
+	if (!srv.cfg.public_url[0])
+		snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "%s", srv.base_url);
+	log_event(LOG_INFO, "listening", "url=%s version=%s db=%s threads=%ld",
+		  srv.base_url, VERN_VERSION, cfg->db, cfg->threads);
+
+	int sig = 0;
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_event(LOG_INFO, "reload", "what=nothing_to_reload");
+			continue;
+		}
+		break;
+	}
+	log_event(LOG_INFO, "stopping", "signal=%s", sig == SIGINT ? "INT" : "TERM");
+	http_stop(&srv);
+	struct db_stats st;
+	db_get_stats(srv.db, &st);
+	db_close(srv.db);
+	log_event(LOG_INFO, "stopped", "commits=%llu writes=%llu", st.commits, st.jobs);
+	return 0;
+}
+
+static int cmd_migrate(struct config *cfg, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 0) {
+		fprintf(stderr, "vern migrate: unexpected argument %s\n", argv[0]);
+		return 2;
+	}
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	db_close(db);
+	printf("database %s is at schema version %d\n", cfg->db, db_schema_version_known());
+	return 0;
+}
+
+static int cmd_backup(struct config *cfg, int argc, char **argv)
+{
+	if (argc != 1) {
+		fprintf(stderr, "vern backup: give exactly one destination file\n");
+		return 2;
+	}
+	char err[1024];
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (db_backup(cfg->db, argv[0], err, sizeof(err)) != 0) {
+		fprintf(stderr, "vern backup: %s\n", err);
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("backup of %s written to %s in %.2f s\n", cfg->db, argv[0],
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
+}
+
+static int cmd_demo(struct config *cfg, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 0) {
+		fprintf(stderr, "vern demo: unexpected argument %s\n", argv[0]);
+		return 2;
+	}
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = demo_create(db);
+	db_close(db);
+	if (rc != 0) {
+		fprintf(stderr, "vern demo: the demo data could not be written\n");
+		return 1;
+	}
+	printf("demo data is ready in %s\n", cfg->db);
+	return 0;
+}
+
+static int cmd_version(struct config *cfg, int argc, char **argv)
+{
+	(void)cfg;
+	(void)argc;
+	(void)argv;
+	printf("vern %s (schema %d, sqlite %s)\n", VERN_VERSION, db_schema_version_known(),
+	       sqlite3_libversion());
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		argv[1] = "version";
+	for (const struct command *c = commands; c->name; c++) {
+		if (strcmp(argv[1], c->name) != 0)
+			continue;
+		struct config cfg;
+		char *pos[64];
+		int npos = 0;
+		if (argc - 1 > 64) {
+			fprintf(stderr, "vern: too many arguments\n");
+			return 2;
+		}
+		int rc = load_config(&cfg, argc - 1, argv + 1, pos, &npos);
+		if (rc == 1) {
+			command_usage(c);
+			return 0;
+		}
+		if (rc != 0)
+			return rc;
+		return c->run(&cfg, npos, pos);
+	}
+	fprintf(stderr, "vern: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

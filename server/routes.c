@@ -1,0 +1,15 @@
+/* routes.c: every HTTP route Vern serves, in one table.
+ *
+ * Each folder owns its handlers (server/api_*.c, lrs/, courses/, admin/);
+ * this file only says which path and methods reach which handler and how
+ * large a body each accepts (0: none, -1: the configured max_body_bytes). */
+#include "routes.h"
+
+#include "api_health.h"
+#include "api_test.h"
+
+const struct http_route routes[] = {
+	{ HTTP_GET, "/healthz", api_health_get, 0 },
+	{ HTTP_GET | HTTP_POST, "/api/test/writes", api_test_writes, 4096 },
+	{ 0, NULL, NULL, 0 },
+};
