@@ -39,7 +39,7 @@ static const struct config_key keys[] = {
 	  sizeof(((struct config *)0)->listen), 0, 0, "127.0.0.1:8080",
 	  "address and port to serve on (port 0 picks a free one)" },
 	STR(db, "./vern-data/vern.db", "SQLite database file"),
-	STR(data_dir, "./vern-data", "directory for course content and uploads"),
+	STR(data_dir, "./vern-data", "directory for course content and uploads (flag --data)"),
 	STR(public_url, "", "base URL in links and emails (default http://<listen>)"),
 	{ "log_level", CT_LOGLEVEL, offsetof(struct config, log_level),
 	  sizeof(((struct config *)0)->log_level), 0, 0, "info",

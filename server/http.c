@@ -5,8 +5,9 @@
  * request time, and keep-alive. Every parsed request reaches dispatch():
  * the path is checked, matched against the routing table, the method and
  * body size are enforced, the body is read, the handler runs, and one
- * access-log line is written. Anything CivetWeb rejects itself (malformed
- * request lines, oversized headers) is answered by CivetWeb with a 4xx. */
+ * access-log line is written. Requests with ambiguous framing are refused
+ * before routing; what CivetWeb rejects itself (malformed request lines,
+ * oversized headers) gets the same JSON error through on_http_error. */
 #include "http.h"
 
 #include <civetweb.h>
@@ -303,6 +304,88 @@ static int read_body(struct http_request *req, long long content_length, long li
 	return 0;
 }
 
+static int is_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* CivetWeb 1.15 stops parsing headers at a line that starts with a space
+ * (obs-fold) and silently drops the rest, Content-Length included. It
+ * terminates each value in place with NULs where "\r\n" was, so after the
+ * last parsed value the header block must go on with the blank line that
+ * ends it; anything else means lines were dropped. */
+static int headers_were_dropped(const struct mg_request_info *ri)
+{
+	if (ri->num_headers == 0 || !ri->http_headers[ri->num_headers - 1].value)
+		return 0;
+	const char *p = ri->http_headers[ri->num_headers - 1].value;
+	p += strlen(p);
+	for (int i = 0; i < 64 && *p == '\0'; i++)
+		p++;
+	return *p != '\r' && *p != '\n';
+}
+
+/* Refuses requests whose framing is ambiguous, so that a body can never be
+ * read as a second request (request smuggling, RFC 9112 section 6.3):
+ * more headers than CivetWeb keeps (a Content-Length may have been
+ * dropped), header names that are not tokens (obs-fold, spaces), repeated
+ * Content-Length, Content-Length with Transfer-Encoding, a transfer coding
+ * other than chunked, HTTP/1.1 without Host. Sends the error and returns
+ * 0 when refused. */
+static int framing_is_sound(struct http_request *req, const struct mg_request_info *ri)
+{
+	if (ri->num_headers >= MG_MAX_HEADERS) {
+		send_error_headers(req, 431, "too_many_headers", "Connection: close\r\n",
+				   "a request may carry at most %d headers", MG_MAX_HEADERS - 1);
+		return 0;
+	}
+	if (headers_were_dropped(ri)) {
+		send_error_headers(req, 400, "bad_header", "Connection: close\r\n",
+				   "folded header lines (obs-fold) are not accepted");
+		return 0;
+	}
+	int content_lengths = 0, transfer_encodings = 0, hosts = 0;
+	const char *te = NULL;
+	for (int i = 0; i < ri->num_headers; i++) {
+		const char *name = ri->http_headers[i].name;
+		if (!name || !*name) {
+			send_error_headers(req, 400, "bad_header", "Connection: close\r\n",
+					   "a header line has no name");
+			return 0;
+		}
+		for (const char *c = name; *c; c++)
+			if (!is_tchar((unsigned char)*c)) {
+				send_error_headers(req, 400, "bad_header", "Connection: close\r\n",
+						   "a header name contains a character that is not allowed");
+				return 0;
+			}
+		if (strcasecmp(name, "Content-Length") == 0)
+			content_lengths++;
+		else if (strcasecmp(name, "Transfer-Encoding") == 0) {
+			transfer_encodings++;
+			te = ri->http_headers[i].value;
+		} else if (strcasecmp(name, "Host") == 0)
+			hosts++;
+	}
+	if (content_lengths > 1 || (content_lengths && transfer_encodings) || transfer_encodings > 1) {
+		send_error_headers(req, 400, "ambiguous_length", "Connection: close\r\n",
+				   "the request must have one Content-Length or Transfer-Encoding: chunked, not both");
+		return 0;
+	}
+	if (te && strcasecmp(te, "chunked") != 0) {
+		send_error_headers(req, 400, "unsupported_transfer_encoding", "Connection: close\r\n",
+				   "only Transfer-Encoding: chunked is supported");
+		return 0;
+	}
+	if (hosts > 1 || (hosts == 0 && ri->http_version && strcmp(ri->http_version, "1.1") == 0)) {
+		send_error_headers(req, 400, "bad_host", "Connection: close\r\n",
+				   "an HTTP/1.1 request needs exactly one Host header");
+		return 0;
+	}
+	return 1;
+}
+
 static int dispatch(struct mg_connection *conn)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
@@ -312,7 +395,7 @@ static int dispatch(struct mg_connection *conn)
 	req.srv = srv;
 	req.conn = conn;
 	req.method_name = ri->request_method;
-	req.path = ri->local_uri ? ri->local_uri : "";
+	req.path = "";
 	req.query = ri->query_string;
 	double t0 = srv->cfg.access_log ? now_ms() : 0;
 
@@ -322,12 +405,31 @@ static int dispatch(struct mg_connection *conn)
 
 	const struct http_route *route = NULL;
 	unsigned path_methods = 0;
+	if (!framing_is_sound(&req, ri))
+		goto done;
 	if (!req.method) {
 		send_error_headers(&req, 405, "method_not_allowed", "Connection: close\r\n",
 				   "method %.32s is not supported", ri->request_method);
 		goto done;
 	}
-	if (!ri->local_uri_raw || !path_is_clean(ri->local_uri_raw) || !path_is_clean(req.path)) {
+	if (!ri->local_uri_raw) {
+		send_error_headers(&req, 400, "bad_path", "Connection: close\r\n",
+				   "the request has no path");
+		goto done;
+	}
+	/* CivetWeb runs with decode_url=no: the path is decoded here, so that
+	 * an encoded NUL cannot cut it short and the raw form can be checked. */
+	size_t raw_len = strlen(ri->local_uri_raw);
+	int decoded = mg_url_decode(ri->local_uri_raw, (int)raw_len, req.path_buf,
+				    (int)sizeof(req.path_buf), 0);
+	if (decoded < 0 || raw_len >= sizeof(req.path_buf)) {
+		send_error_headers(&req, 414, "path_too_long", "Connection: close\r\n",
+				   "the request path is longer than %zu bytes", sizeof(req.path_buf) - 1);
+		goto done;
+	}
+	req.path = req.path_buf;
+	if ((size_t)decoded != strlen(req.path_buf) || !path_is_clean(ri->local_uri_raw) ||
+	    !path_is_clean(req.path)) {
 		send_error_headers(&req, 400, "bad_path", "Connection: close\r\n",
 				   "the request path is not a clean absolute path");
 		goto done;
@@ -382,14 +484,66 @@ static int dispatch(struct mg_connection *conn)
 		http_send_error(&req, 500, "internal", "the handler sent no response");
 	}
 done:
+	mg_set_user_connection_data(conn, NULL);
 	if (srv->cfg.access_log) {
-		char method[40];
+		char method[40], path[160];
 		log_event(LOG_INFO, "http", "method=%s path=%s status=%d ms=%.2f",
 			  log_quote(method, sizeof(method), ri->request_method),
-			  route ? route->pattern : "-", req.status, now_ms() - t0);
+			  route ? route->pattern
+				: log_quote(path, sizeof(path), ri->local_uri_raw ? ri->local_uri_raw : "-"),
+			  req.status, now_ms() - t0);
 	}
 	free(req.body);
 	return req.status ? req.status : 1;
+}
+
+/* Connection marker: CivetWeb already answered this connection's last
+ * request with an error (see on_connection_close). */
+static const char answered_by_error = 1;
+
+/* Errors CivetWeb detects itself (unparsable request line, oversized
+ * headers, bad Content-Length, unsupported version) get the same JSON error
+ * body as ours, and the connection is closed. */
+static int on_http_error(struct mg_connection *conn, int status, const char *errmsg)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	struct http_request req;
+	memset(&req, 0, sizeof(req));
+	req.srv = ri ? ri->user_data : NULL;
+	req.conn = conn;
+	req.method = HTTP_GET;
+	const char *code = status == 413 ? "too_large" : status == 431 ? "headers_too_large"
+			 : status == 505 ? "http_version_not_supported"
+			 : status >= 500 ? "internal" : "bad_request";
+	char detail[256];
+	snprintf(detail, sizeof(detail), "%s", errmsg && *errmsg ? errmsg : "the request could not be parsed");
+	detail[strcspn(detail, "\r\n")] = '\0';
+	send_error_headers(&req, status, code, "Connection: close\r\n", "%s", detail);
+	mg_set_user_connection_data(conn, (void *)&answered_by_error);
+	if (req.srv && req.srv->cfg.access_log)
+		log_event(LOG_INFO, "http", "method=- path=- status=%d ms=0", status);
+	return 0;
+}
+
+/* CivetWeb 1.15 takes an absolute-form request for another host or port
+ * (GET http://elsewhere/ HTTP/1.1) as a proxy request it does not handle:
+ * it calls no handler and closes the connection silently. Answer it with a
+ * 400 here, just before the socket closes. */
+static void on_connection_close(const struct mg_connection *cconn)
+{
+	struct mg_connection *conn = (struct mg_connection *)cconn;
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	if (!ri || ri->local_uri || !ri->request_uri ||
+	    strncasecmp(ri->request_uri, "http", 4) != 0 ||
+	    mg_get_user_connection_data(conn) == &answered_by_error)
+		return;
+	struct http_request req;
+	memset(&req, 0, sizeof(req));
+	req.srv = ri->user_data;
+	req.conn = conn;
+	req.method = HTTP_GET;
+	send_error_headers(&req, 400, "not_this_server", "Connection: close\r\n",
+			   "this server does not forward requests to other hosts");
 }
 
 /* CivetWeb's own messages (malformed requests, socket errors). */
@@ -418,13 +572,18 @@ int http_start(struct server *srv, char *err, size_t errsize)
 		"keep_alive_timeout_ms", "15000",
 		"enable_directory_listing", "no",
 		"tcp_nodelay", "1",
-		"decode_url", "yes",
+		"decode_url", "no",
+		/* absolute-form requests to our own port are ours, whatever the
+		 * host name (RFC 9112 section 3.2.2) */
+		"enable_auth_domain_check", "no",
 		NULL,
 	};
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof(cb));
 	cb.begin_request = dispatch;
 	cb.log_message = on_log_message;
+	cb.http_error = on_http_error;
+	cb.connection_close = on_connection_close;
 	mg_init_library(0);
 	struct mg_init_data init = { .callbacks = &cb, .user_data = srv, .configuration_options = options };
 	struct mg_error_data edata;

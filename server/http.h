@@ -32,6 +32,7 @@ struct http_request {
 	enum http_method method;
 	const char *method_name;
 	const char *path;        /* decoded path, no query */
+	char path_buf[4096];
 	const char *query;       /* raw query string or NULL */
 	const char *params[HTTP_MAX_PARAMS]; /* '*' segments of the route */
 	char param_buf[1024];
