@@ -487,7 +487,7 @@ done:
 	mg_set_user_connection_data(conn, NULL);
 	if (srv->cfg.access_log) {
 		char method[40], path[160];
-		log_event(LOG_INFO, "http", "method=%s path=%s status=%d ms=%.2f",
+		log_access("method=%s path=%s status=%d ms=%.2f",
 			  log_quote(method, sizeof(method), ri->request_method),
 			  route ? route->pattern
 				: log_quote(path, sizeof(path), ri->local_uri_raw ? ri->local_uri_raw : "-"),
@@ -521,7 +521,7 @@ static int on_http_error(struct mg_connection *conn, int status, const char *err
 	send_error_headers(&req, status, code, "Connection: close\r\n", "%s", detail);
 	mg_set_user_connection_data(conn, (void *)&answered_by_error);
 	if (req.srv && req.srv->cfg.access_log)
-		log_event(LOG_INFO, "http", "method=- path=- status=%d ms=0", status);
+		log_access("method=- path=- status=%d ms=0", status);
 	return 0;
 }
 

@@ -18,6 +18,13 @@ int log_enabled(enum log_level level);
 void log_event(enum log_level level, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* An access-log line (event=http, level info). Buffered once
+ * log_buffer_start() has run: written within 100 ms, before any other line,
+ * and by log_buffer_stop(). */
+void log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int log_buffer_start(void);
+void log_buffer_stop(void);
+
 /* Writes value into buf quoted when needed ("a b" -> "\"a b\""), escaping
  * quotes, backslashes and control bytes. Always NUL-terminates. */
 const char *log_quote(char *buf, unsigned long size, const char *value);

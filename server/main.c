@@ -153,7 +153,10 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &srv.db) != 0)
 		return 1;
 	char err[1024];
+	if (srv.cfg.access_log)
+		log_buffer_start();
 	if (http_start(&srv, err, sizeof(err)) != 0) {
+		log_buffer_stop();
 		log_event(LOG_ERROR, "listen_failed", "error=\"%s\"", err);
 		db_close(srv.db);
 		return 1;
@@ -175,6 +178,7 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	}
 	log_event(LOG_INFO, "stopping", "signal=%s", sig == SIGINT ? "INT" : "TERM");
 	http_stop(&srv);
+	log_buffer_stop();
 	struct db_stats st;
 	db_get_stats(srv.db, &st);
 	db_close(srv.db);
