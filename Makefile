@@ -10,16 +10,17 @@
 
 # Every Debian package the project needs, in one place.
 DEB_PACKAGES := build-essential pkg-config libcivetweb-dev libsqlite3-dev \
-	libjansson-dev sqlite3 nodejs wrk
+	libjansson-dev libsodium-dev liblua5.4-dev sqlite3 nodejs npm wrk clang libclang-rt-14-dev
 
 CC      ?= cc
-PKGS    := jansson sqlite3
+PKGS    := jansson sqlite3 libsodium lua5.4
 WARN    := -Wall -Wextra -Wformat=2 -Wno-unused-parameter -Wstrict-prototypes
 HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE -fstack-clash-protection
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Iserver -Ibuild/gen
+CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Iserver -Ilrs -Ibuild/gen \
+	$(shell pkg-config --cflags lua5.4 2>/dev/null)
 LDFLAGS += -pie -Wl,-z,relro,-z,now -pthread
-LDLIBS  := -lcivetweb $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lsqlite3) -lm
+LDLIBS  := -lcivetweb $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lsodium -llua5.4) -lm
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
@@ -38,7 +39,17 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 ASAN_UNITS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all deps run test bench clean asan
+# Fuzz targets (libFuzzer): tests/fuzz/fuzz_NAME.c, seeds in
+# tests/fuzz/corpus/NAME/. `make test` replays the seeds; `make fuzz` fuzzes
+# each target for FUZZ_SECONDS.
+FUZZ_CC    := clang
+FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJS  := $(LIB_SRCS:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/migrations.o
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps run test bench clean asan fuzz fuzz-build
 
 all: build/vern
 
@@ -78,9 +89,35 @@ build/asan/tests/%: tests/unit/%.c tests/unit/unit.h $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -O2,$(CFLAGS)) $(SAN_FLAGS) -Itests/unit $< $(ASAN_OBJS) -o $@ $(LDLIBS)
 
+build/fuzz/obj/%.o: %.c $(GEN)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(filter-out -O2 -Wformat=2,$(CFLAGS)) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(filter-out -O2 -Wformat=2,$(CFLAGS)) $(FUZZ_FLAGS) -c $< -o $@
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(filter-out -O2 -Wformat=2,$(CFLAGS)) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) -o $@ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@for f in $(FUZZ_BINS); do 		name=$${f#build/fuzz/fuzz_}; mkdir -p build/fuzz/corpus/$$name; 		echo "== fuzzing $$name for $(FUZZ_SECONDS) s"; 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus/$$name tests/fuzz/corpus/$$name || exit 1; 	done
+
 build/bench/bare_hello: tests/bench/bare_hello.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra $< -o $@ -lcivetweb -pthread
+
+build/bench/bare_insert: tests/bench/bare_insert.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra $< -o $@ -lcivetweb -ljansson -lsqlite3 -pthread
+
+# npm tools for the tests (pinned by package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 
 # Installs the missing packages. Needs root; otherwise prints the command.
 deps:
@@ -101,11 +138,12 @@ run: deps
 	build/vern serve --listen 127.0.0.1:8080
 
 test: deps
-	@$(MAKE) --no-print-directory build/vern asan $(UNIT_BINS)
+	@$(MAKE) --no-print-directory build/vern asan $(UNIT_BINS) $(FUZZ_BINS) \
+		$(if $(wildcard package.json),node_modules/.package-lock.json)
 	@sh tests/run.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory build/vern build/bench/bare_hello
+	@$(MAKE) --no-print-directory build/vern build/bench/bare_hello $(if $(wildcard tests/bench/bare_insert.c),build/bench/bare_insert)
 	@bash tests/bench/run.sh
 
 clean:

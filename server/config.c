@@ -54,6 +54,8 @@ static const struct config_key keys[] = {
 	LONG(busy_timeout_ms, 0, 600000, "5000",
 	     "SQLite busy timeout, in milliseconds"),
 	LONG(read_connections, 1, 256, "8", "SQLite connections for readers"),
+	LONG(lrs_max_batch, 1, 1000000, "10000",
+	     "most statements the LRS accepts in one request"),
 	BOOL(keep_alive, "true", "HTTP keep-alive"),
 	BOOL(access_log, "true", "log one line per HTTP request"),
 	BOOL(test_endpoints, "false",

@@ -24,6 +24,7 @@ struct config {
 	long request_timeout_ms;
 	long busy_timeout_ms;
 	long read_connections;
+	long lrs_max_batch;
 	int keep_alive;
 	int access_log;
 	int test_endpoints;

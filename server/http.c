@@ -159,10 +159,37 @@ int http_query_param(struct http_request *req, const char *name, char *buf,
 	return n;
 }
 
+int http_json_depth_ok(const char *buf, size_t len, int max_depth)
+{
+	int depth = 0, in_string = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max_depth)
+				return 0;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		}
+	}
+	return 1;
+}
+
 json_t *http_body_json(struct http_request *req)
 {
 	if (!req->body || req->body_len == 0) {
 		http_send_error(req, 400, "bad_request", "the request needs a JSON body");
+		return NULL;
+	}
+	if (!http_json_depth_ok(req->body, req->body_len, HTTP_JSON_MAX_DEPTH)) {
+		http_send_error(req, 400, "bad_json", "the JSON nests deeper than %d levels",
+				HTTP_JSON_MAX_DEPTH);
 		return NULL;
 	}
 	json_error_t jerr;

@@ -87,6 +87,15 @@ int http_query_param(struct http_request *req, const char *name, char *buf,
  * returns NULL. */
 json_t *http_body_json(struct http_request *req);
 
+/* Deepest nesting of arrays/objects accepted in JSON from clients. The
+ * parser (jansson) recurses per level, and a request thread's stack is not
+ * big enough for the 10,000-deep documents attackers send. */
+#define HTTP_JSON_MAX_DEPTH 64
+
+/* 1 when the JSON text nests arrays/objects at most max_depth deep (a
+ * cheap scan before parsing; strings are skipped). */
+int http_json_depth_ok(const char *buf, size_t len, int max_depth);
+
 /* Exposed for unit tests: matches path against pattern, filling params. */
 int http_route_match(const char *pattern, const char *path, const char **params,
 		     int *nparams, char *buf, size_t bufsize);

@@ -18,12 +18,14 @@
 #include "http.h"
 #include "log.h"
 #include "server.h"
+#include "../lrs/auth.h"
 
 struct command {
 	const char *name;
 	int (*run)(struct config *cfg, int argc, char **argv);
 	const char *args;
 	const char *help;
+	const char *const *own_flags; /* the command's own --flags taking a value */
 };
 
 static int cmd_serve(struct config *cfg, int argc, char **argv);
@@ -31,17 +33,23 @@ static int cmd_migrate(struct config *cfg, int argc, char **argv);
 static int cmd_backup(struct config *cfg, int argc, char **argv);
 static int cmd_demo(struct config *cfg, int argc, char **argv);
 static int cmd_version(struct config *cfg, int argc, char **argv);
+static int cmd_lrs_client(struct config *cfg, int argc, char **argv);
+
+static const char *const lrs_client_flags[] = { "--name", "--key", "--secret", "--scope", NULL };
 
 static const struct command commands[] = {
 	{ "serve", cmd_serve, "[--config FILE] [--listen ADDR:PORT] [--db PATH] [--data DIR]",
-	  "run the server until SIGINT or SIGTERM" },
-	{ "migrate", cmd_migrate, "[--db PATH]", "apply pending database migrations and exit" },
+	  "run the server until SIGINT or SIGTERM", NULL },
+	{ "migrate", cmd_migrate, "[--db PATH]", "apply pending database migrations and exit", NULL },
 	{ "backup", cmd_backup, "DEST [--db PATH]",
-	  "write a consistent copy of the database to DEST, also while the server runs" },
+	  "write a consistent copy of the database to DEST, also while the server runs", NULL },
 	{ "demo", cmd_demo, "[--db PATH]",
-	  "create or refresh the demo municipality in the database" },
-	{ "version", cmd_version, "", "print the version" },
-	{ NULL, NULL, NULL, NULL },
+	  "create or refresh the demo municipality in the database", NULL },
+	{ "lrs-client", cmd_lrs_client,
+	  "add --name NAME [--key KEY --secret SECRET] [--scope SCOPES] | list | remove KEY",
+	  "manage the clients (key and secret) of the xAPI LRS", lrs_client_flags },
+	{ "version", cmd_version, "", "print the version", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 static void usage(FILE *out)
@@ -49,7 +57,7 @@ static void usage(FILE *out)
 	fprintf(out, "Vern %s: e-learning and competence tracking for privacy and security training.\n\n"
 		     "Usage: vern COMMAND [options]\n\nCommands:\n", VERN_VERSION);
 	for (const struct command *c = commands; c->name; c++)
-		fprintf(out, "  %-8s %s\n", c->name, c->help);
+		fprintf(out, "  %-10s %s\n", c->name, c->help);
 	fprintf(out, "\nRun `vern COMMAND --help` for the options of a command.\n");
 }
 
@@ -64,8 +72,16 @@ static void command_usage(const struct command *c)
 /* Builds the configuration from defaults, --config FILE, VERN_* and flags;
  * leaves the positional arguments in pos. Returns 0, 1 for --help, or 2 on
  * a configuration error (already reported). */
-static int load_config(struct config *cfg, int argc, char **argv, char **pos,
-		       int *npos)
+static int is_own_flag(const struct command *c, const char *arg)
+{
+	for (const char *const *f = c->own_flags; f && *f; f++)
+		if (strcmp(*f, arg) == 0)
+			return 1;
+	return 0;
+}
+
+static int load_config(const struct command *c, struct config *cfg, int argc, char **argv,
+		       char **pos, int *npos)
 {
 	char err[1024];
 	const char *file = NULL;
@@ -100,6 +116,15 @@ static int load_config(struct config *cfg, int argc, char **argv, char **pos,
 		}
 		if (strncmp(argv[i], "--config=", 9) == 0)
 			continue;
+		if (is_own_flag(c, argv[i])) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "vern: %s needs a value\n", argv[i]);
+				return 2;
+			}
+			pos[(*npos)++] = argv[i];
+			pos[(*npos)++] = argv[++i];
+			continue;
+		}
 		int used = config_take_flag(cfg, argc, argv, i, err, sizeof(err));
 		if (used < 0) {
 			fprintf(stderr, "vern: %s\n", err);
@@ -250,6 +275,16 @@ static int cmd_version(struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_lrs_client(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = lrs_client_command(cfg, db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -269,7 +304,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "vern: too many arguments\n");
 			return 2;
 		}
-		int rc = load_config(&cfg, argc - 1, argv + 1, pos, &npos);
+		int rc = load_config(c, &cfg, argc - 1, argv + 1, pos, &npos);
 		if (rc == 1) {
 			command_usage(c);
 			return 0;

@@ -7,9 +7,12 @@
 
 #include "api_health.h"
 #include "api_test.h"
+#include "lrs.h"
 
 const struct http_route routes[] = {
 	{ HTTP_GET, "/healthz", api_health_get, 0 },
 	{ HTTP_GET | HTTP_POST, "/api/test/writes", api_test_writes, 4096 },
+	{ HTTP_GET | HTTP_HEAD | HTTP_POST | HTTP_PUT | HTTP_DELETE | HTTP_OPTIONS, "/xapi/**",
+	  lrs_dispatch, -1 },
 	{ 0, NULL, NULL, 0 },
 };

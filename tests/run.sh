@@ -40,6 +40,25 @@ for bin in build/tests/test_* build/asan/tests/test_*; do
 	suite "$bin" "$rc" "$log"
 done
 
+# Fuzz targets replay their seed corpus once (the fuzzing itself is `make fuzz`).
+for bin in build/fuzz/fuzz_*; do
+	[ -x "$bin" ] || continue
+	name=${bin#build/fuzz/fuzz_}
+	log="$log_dir/fuzz_$name.log"
+	echo "== $bin (seed corpus)"
+	if [ -d "tests/fuzz/corpus/$name" ]; then
+		"$bin" -runs=0 "tests/fuzz/corpus/$name" >"$log" 2>&1
+	else
+		"$bin" -runs=1000 >"$log" 2>&1
+	fi
+	if [ $? -eq 0 ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "not ok - $bin on its seed corpus (see $log)"
+	fi
+done
+
 for variant in build/vern build/asan/vern; do
 	log="$log_dir/integration_$(echo "$variant" | tr / _).log"
 	echo "== integration tests against $variant"

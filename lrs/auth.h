@@ -1,0 +1,30 @@
+/* auth.h: LRS clients and HTTP Basic authentication for /xapi/.
+ *
+ * An LRS client is a key and secret with a set of xAPI scopes. Secrets are
+ * never stored: only a BLAKE2b-256 hash keyed with a per-client salt
+ * (secrets made by Vern are 32 random bytes; secrets given by an admin must
+ * be at least 16 characters). The authority of statements a client stores
+ * is the Agent {"name": NAME, "account": {"homePage": public_url, "name": KEY}}. */
+#ifndef VERN_LRS_AUTH_H
+#define VERN_LRS_AUTH_H
+
+#include "lrs.h"
+
+struct config;
+struct db;
+
+/* Checks an Authorization header value ("Basic base64(key:secret)").
+ * On success fills out (out->authority is a new reference the caller
+ * releases) and returns 0; returns -1 when missing or wrong. */
+int lrs_auth_basic(struct server *srv, const char *authorization, struct lrs_client *out);
+
+/* Parses a space- or comma-separated scope list into a mask. Returns 0, or
+ * -1 naming the unknown scope in err. */
+int lrs_scopes_parse(const char *text, unsigned *mask, char *err, size_t errsize);
+
+/* `vern lrs-client add --name NAME [--key KEY --secret SECRET] [--scope S]`,
+ * `vern lrs-client list`, `vern lrs-client remove KEY`. argv holds the
+ * words after "lrs-client". Returns the process exit code. */
+int lrs_client_command(const struct config *cfg, struct db *db, int argc, char **argv);
+
+#endif

@@ -1,0 +1,174 @@
+/* extract.c: walks a statement for its index rows (verb, activities,
+ * agents, registration; direct or related) and the activity definitions to
+ * merge into the activities table. */
+#include "extract.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+
+static int add_row(struct lrs_extract *e, int kind, int direct, const char *value)
+{
+	if (!value || !*value)
+		return 0;
+	for (size_t i = 0; i < e->nrows; i++)
+		if (e->rows[i].kind == kind && strcmp(e->rows[i].value, value) == 0) {
+			if (direct)
+				e->rows[i].direct = 1;
+			return 0;
+		}
+	if (e->nrows == e->rows_cap) {
+		size_t cap = e->rows_cap ? e->rows_cap * 2 : 16;
+		struct lrs_index_row *r = realloc(e->rows, cap * sizeof(*r));
+		if (!r)
+			return -1;
+		e->rows = r;
+		e->rows_cap = cap;
+	}
+	char *copy = strdup(value);
+	if (!copy)
+		return -1;
+	e->rows[e->nrows++] = (struct lrs_index_row){ kind, direct, copy };
+	return 0;
+}
+
+static int add_activity(struct lrs_extract *e, const json_t *activity, int direct)
+{
+	const char *id = json_string_value(json_object_get(activity, "id"));
+	if (!id)
+		return 0;
+	if (add_row(e, LRS_IX_ACTIVITY, direct, id) != 0)
+		return -1;
+	const json_t *def = json_object_get(activity, "definition");
+	if (e->nacts == e->acts_cap) {
+		size_t cap = e->acts_cap ? e->acts_cap * 2 : 4;
+		struct lrs_activity_def *a = realloc(e->acts, cap * sizeof(*a));
+		if (!a)
+			return -1;
+		e->acts = a;
+		e->acts_cap = cap;
+	}
+	char *idc = strdup(id);
+	char *defc = json_is_object(def) ? json_dumps(def, JSON_COMPACT) : NULL;
+	if (!idc || (json_is_object(def) && !defc)) {
+		free(idc);
+		free(defc);
+		return -1;
+	}
+	e->acts[e->nacts++] = (struct lrs_activity_def){ idc, defc };
+	return 0;
+}
+
+/* An Agent or Group: its own key, and for Groups each member's key as a
+ * related row (a member is not the actor itself). */
+static int add_agent(struct lrs_extract *e, const json_t *agent, int direct)
+{
+	char key[1024];
+	if (!json_is_object(agent))
+		return 0;
+	if (lrs_agent_key(agent, key, sizeof(key)) == 0 && add_row(e, LRS_IX_AGENT, direct, key) != 0)
+		return -1;
+	const json_t *members = json_object_get(agent, "member");
+	size_t i;
+	const json_t *m;
+	json_array_foreach(members, i, m)
+		if (lrs_agent_key(m, key, sizeof(key)) == 0 && add_row(e, LRS_IX_AGENT, 0, key) != 0)
+			return -1;
+	return 0;
+}
+
+static int add_context_activities(struct lrs_extract *e, const json_t *context)
+{
+	const json_t *ca = json_object_get(context, "contextActivities");
+	static const char *const kinds[] = { "parent", "grouping", "category", "other" };
+	for (size_t k = 0; k < 4; k++) {
+		const json_t *v = json_object_get(ca, kinds[k]);
+		if (json_is_object(v)) {
+			if (add_activity(e, v, 0) != 0)
+				return -1;
+			continue;
+		}
+		size_t i;
+		const json_t *a;
+		json_array_foreach(v, i, a)
+			if (add_activity(e, a, 0) != 0)
+				return -1;
+	}
+	return 0;
+}
+
+static int add_context(struct lrs_extract *e, const json_t *context, int direct)
+{
+	if (!json_is_object(context))
+		return 0;
+	if (direct && add_row(e, LRS_IX_REGISTRATION, 1,
+			      json_string_value(json_object_get(context, "registration"))) != 0)
+		return -1;
+	if (add_context_activities(e, context) != 0 ||
+	    add_agent(e, json_object_get(context, "instructor"), 0) != 0 ||
+	    add_agent(e, json_object_get(context, "team"), 0) != 0)
+		return -1;
+	size_t i;
+	const json_t *c;
+	json_array_foreach(json_object_get(context, "contextAgents"), i, c)
+		if (add_agent(e, json_object_get(c, "agent"), 0) != 0)
+			return -1;
+	json_array_foreach(json_object_get(context, "contextGroups"), i, c)
+		if (add_agent(e, json_object_get(c, "group"), 0) != 0)
+			return -1;
+	return 0;
+}
+
+/* The object: an Activity, Agent/Group, or SubStatement (whose parts are
+ * related only); StatementRefs are resolved at storage time. */
+static int add_object(struct lrs_extract *e, const json_t *object, int direct)
+{
+	const char *type = json_string_value(json_object_get(object, "objectType"));
+	if (!type || strcmp(type, "Activity") == 0)
+		return add_activity(e, object, direct);
+	if (strcmp(type, "Agent") == 0 || strcmp(type, "Group") == 0)
+		return add_agent(e, object, direct);
+	if (strcmp(type, "SubStatement") == 0) {
+		if (add_agent(e, json_object_get(object, "actor"), 0) != 0 ||
+		    add_object(e, json_object_get(object, "object"), 0) != 0 ||
+		    add_context(e, json_object_get(object, "context"), 0) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int by_direct_desc(const void *a, const void *b)
+{
+	const struct lrs_index_row *x = a, *y = b;
+	return y->direct - x->direct;
+}
+
+int lrs_extract(const json_t *st, struct lrs_extract *out)
+{
+	memset(out, 0, sizeof(*out));
+	const json_t *verb = json_object_get(st, "verb");
+	if (add_row(out, LRS_IX_VERB, 1, json_string_value(json_object_get(verb, "id"))) != 0 ||
+	    add_agent(out, json_object_get(st, "actor"), 1) != 0 ||
+	    add_object(out, json_object_get(st, "object"), 1) != 0 ||
+	    add_context(out, json_object_get(st, "context"), 1) != 0 ||
+	    add_agent(out, json_object_get(st, "authority"), 0) != 0) {
+		lrs_extract_free(out);
+		return -1;
+	}
+	qsort(out->rows, out->nrows, sizeof(out->rows[0]), by_direct_desc);
+	return 0;
+}
+
+void lrs_extract_free(struct lrs_extract *e)
+{
+	for (size_t i = 0; i < e->nrows; i++)
+		free(e->rows[i].value);
+	for (size_t i = 0; i < e->nacts; i++) {
+		free(e->acts[i].id);
+		free(e->acts[i].definition);
+	}
+	free(e->rows);
+	free(e->acts);
+	memset(e, 0, sizeof(*e));
+}

@@ -1,0 +1,36 @@
+/* extract.h: what a statement contributes to the query indexes and to the
+ * activity definitions (see statement_index in 002_lrs.sql). */
+#ifndef VERN_LRS_EXTRACT_H
+#define VERN_LRS_EXTRACT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+enum lrs_index_kind { LRS_IX_VERB = 1, LRS_IX_ACTIVITY = 2, LRS_IX_AGENT = 3, LRS_IX_REGISTRATION = 4 };
+
+struct lrs_index_row {
+	int kind;
+	int direct;
+	char *value;
+};
+
+struct lrs_activity_def {
+	char *id;
+	char *definition; /* compact JSON, or NULL */
+};
+
+struct lrs_extract {
+	struct lrs_index_row *rows;
+	size_t nrows, rows_cap;
+	struct lrs_activity_def *acts;
+	size_t nacts, acts_cap;
+};
+
+/* Collects the index rows and activities of a validated statement
+ * (authority included when present). Returns 0, or -1 on out of memory.
+ * Rows are in order direct first is not guaranteed: insert them with
+ * INSERT OR IGNORE after sorting by direct descending (lrs_extract does). */
+int lrs_extract(const json_t *statement, struct lrs_extract *out);
+void lrs_extract_free(struct lrs_extract *e);
+
+#endif

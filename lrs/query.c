@@ -1,0 +1,671 @@
+/* query.c: GET /xapi/statements (see query.h).
+ *
+ * Filters are answered from statement_index (kind, value, seq): the most
+ * selective filter drives the walk in seq order and the others are checked
+ * by primary-key lookups, so no query scans statement JSON. Paging is
+ * stateless: the `more` token carries the filters, the last seq returned
+ * and the highest seq at the time of the first page, so statements stored
+ * while a client pages never shift or join the result. */
+#include "query.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "agent.h"
+#include "db.h"
+#include "documents.h"
+#include "extract.h"
+#include "log.h"
+#include "multipart.h"
+#include "server.h"
+#include "validate.h"
+
+#define QUERY_MAX_LIMIT 500
+
+enum format { FORMAT_EXACT, FORMAT_IDS, FORMAT_CANONICAL };
+
+struct query {
+	const char *verb, *activity, *registration;
+	char agent[1024];
+	int has_agent;
+	int related_activities, related_agents, ascending, attachments;
+	long long since_ms, until_ms; /* -1 when absent */
+	long limit;
+	enum format format;
+	long long cursor, max_seq;    /* paging: 0 when absent */
+};
+
+/* ---- parameters ---- */
+
+static int parse_bool(struct lrs_ctx *x, const char *name, int *out)
+{
+	const char *v = lrs_param(x, name);
+	*out = 0;
+	if (!v)
+		return 0;
+	if (strcmp(v, "true") == 0)
+		*out = 1;
+	else if (strcmp(v, "false") != 0) {
+		lrs_send_error(x, 400, "bad_parameter", "%s must be true or false", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_format(struct lrs_ctx *x, enum format *out)
+{
+	const char *f = lrs_param(x, "format");
+	*out = FORMAT_EXACT;
+	if (!f || strcmp(f, "exact") == 0)
+		return 0;
+	if (strcmp(f, "ids") == 0)
+		*out = FORMAT_IDS;
+	else if (strcmp(f, "canonical") == 0)
+		*out = FORMAT_CANONICAL;
+	else {
+		lrs_send_error(x, 400, "bad_parameter", "format must be exact, ids or canonical");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_known(struct lrs_ctx *x, const char *const *known)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(x->params, key, v) {
+		int ok = 0;
+		for (const char *const *k = known; *k; k++)
+			if (strcmp(*k, key) == 0)
+				ok = 1;
+		if (!ok) {
+			lrs_send_error(x, 400, "bad_parameter",
+				       "parameter %.64s is not allowed in this request", key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int parse_time_param(struct lrs_ctx *x, const char *name, long long *out)
+{
+	const char *v = lrs_param(x, name);
+	*out = -1;
+	if (!v)
+		return 0;
+	if (lrs_parse_timestamp(v, out) != 0) {
+		lrs_send_error(x, 400, "bad_parameter", "%s must be an ISO 8601 timestamp", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_query(struct lrs_ctx *x, struct query *q)
+{
+	static const char *const known[] = { "agent", "verb", "activity", "registration",
+		"related_activities", "related_agents", "since", "until", "limit", "format",
+		"attachments", "ascending", NULL };
+	if (check_known(x, known) != 0)
+		return -1;
+	q->verb = lrs_param(x, "verb");
+	q->activity = lrs_param(x, "activity");
+	q->registration = lrs_param(x, "registration");
+	if (q->verb && !lrs_is_iri(q->verb)) {
+		lrs_send_error(x, 400, "bad_parameter", "verb must be an IRI");
+		return -1;
+	}
+	if (q->activity && !lrs_is_iri(q->activity)) {
+		lrs_send_error(x, 400, "bad_parameter", "activity must be an IRI");
+		return -1;
+	}
+	if (q->registration && !lrs_is_uuid(q->registration)) {
+		lrs_send_error(x, 400, "bad_parameter", "registration must be a UUID");
+		return -1;
+	}
+	const char *agent = lrs_param(x, "agent");
+	if (agent) {
+		json_error_t jerr;
+		json_t *a = http_json_depth_ok(agent, strlen(agent), HTTP_JSON_MAX_DEPTH)
+				    ? json_loads(agent, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+		struct lrs_verror ve;
+		if (!a || !json_is_object(a)) {
+			json_decref(a);
+			lrs_send_error(x, 400, "bad_parameter", "agent must be a JSON Agent or Group object");
+			return -1;
+		}
+		if (lrs_validate_agent_param(a, x->version, &ve) != 0 ||
+		    lrs_agent_key(a, q->agent, sizeof(q->agent)) != 0) {
+			json_decref(a);
+			lrs_send_error(x, 400, "bad_parameter", "agent: %s", ve.rule[0] ? ve.rule :
+				       "needs exactly one inverse functional identifier");
+			return -1;
+		}
+		json_decref(a);
+		q->has_agent = 1;
+	}
+	if (parse_bool(x, "related_activities", &q->related_activities) != 0 ||
+	    parse_bool(x, "related_agents", &q->related_agents) != 0 ||
+	    parse_bool(x, "ascending", &q->ascending) != 0 ||
+	    parse_bool(x, "attachments", &q->attachments) != 0 ||
+	    parse_format(x, &q->format) != 0 ||
+	    parse_time_param(x, "since", &q->since_ms) != 0 ||
+	    parse_time_param(x, "until", &q->until_ms) != 0)
+		return -1;
+	q->limit = QUERY_MAX_LIMIT;
+	const char *limit = lrs_param(x, "limit");
+	if (limit) {
+		char *end;
+		long long n = strtoll(limit, &end, 10);
+		if (!*limit || *end || n < 0) {
+			lrs_send_error(x, 400, "bad_parameter", "limit must be a whole number >= 0");
+			return -1;
+		}
+		if (n > 0 && n < QUERY_MAX_LIMIT)
+			q->limit = (long)n;
+	}
+	return 0;
+}
+
+/* ---- the more token: base64url of {"p": params, "c": cursor, "m": max} ---- */
+
+static char *more_token(struct lrs_ctx *x, long long cursor, long long max_seq)
+{
+	json_t *t = json_pack("{s:O, s:I, s:I}", "p", x->params, "c", (json_int_t)cursor, "m",
+			      (json_int_t)max_seq);
+	char *text = t ? json_dumps(t, JSON_COMPACT) : NULL;
+	json_decref(t);
+	if (!text)
+		return NULL;
+	size_t len = strlen(text);
+	size_t blen = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *b = malloc(blen);
+	if (b)
+		sodium_bin2base64(b, blen, (const unsigned char *)text, len,
+				  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	free(text);
+	return b;
+}
+
+/* Replaces x->params with the ones in the token and fills the paging
+ * fields. Returns 0, or -1 after answering 400. */
+static int open_more(struct lrs_ctx *x, const char *token, struct query *q)
+{
+	size_t len = strlen(token);
+	unsigned char *bin = malloc(len + 1);
+	size_t blen = 0;
+	json_t *t = NULL;
+	if (bin && sodium_base642bin(bin, len, token, len, NULL, &blen, NULL,
+				     sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0)
+		t = http_json_depth_ok((const char *)bin, blen, HTTP_JSON_MAX_DEPTH)
+			    ? json_loadb((const char *)bin, blen, 0, NULL) : NULL;
+	free(bin);
+	json_t *p = json_object_get(t, "p");
+	json_t *c = json_object_get(t, "c"), *m = json_object_get(t, "m");
+	if (!json_is_object(p) || !json_is_integer(c) || !json_is_integer(m) ||
+	    json_object_get(p, "more")) {
+		json_decref(t);
+		lrs_send_error(x, 400, "bad_parameter", "more is not a link this LRS gave out");
+		return -1;
+	}
+	json_decref(x->params);
+	x->params = json_incref(p);
+	q->cursor = json_integer_value(c);
+	q->max_seq = json_integer_value(m);
+	json_decref(t);
+	return 0;
+}
+
+/* ---- formats ---- */
+
+static json_t *ids_agent(const json_t *agent)
+{
+	json_t *out = json_object();
+	static const char *const keep[] = { "objectType", "mbox", "mbox_sha1sum", "openid", "account" };
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		json_t *v = json_object_get(agent, keep[i]);
+		if (v)
+			json_object_set(out, keep[i], v);
+	}
+	const json_t *members = json_object_get(agent, "member");
+	int identified = json_object_size(out) > (json_object_get(out, "objectType") ? 1u : 0u);
+	if (json_is_array(members) && !identified) {
+		json_t *list = json_array();
+		size_t i;
+		const json_t *m;
+		json_array_foreach(members, i, m)
+			json_array_append_new(list, ids_agent(m));
+		json_object_set_new(out, "member", list);
+	}
+	return out;
+}
+
+static void ids_activity_into(json_t *parent, const char *key)
+{
+	json_t *a = json_object_get(parent, key);
+	if (!json_is_object(a))
+		return;
+	json_t *out = json_object();
+	json_object_set(out, "id", json_object_get(a, "id"));
+	if (json_object_get(a, "objectType"))
+		json_object_set(out, "objectType", json_object_get(a, "objectType"));
+	json_object_set_new(parent, key, out);
+}
+
+static void ids_agent_into(json_t *parent, const char *key)
+{
+	json_t *a = json_object_get(parent, key);
+	if (json_is_object(a))
+		json_object_set_new(parent, key, ids_agent(a));
+}
+
+static void ids_statement(json_t *s);
+
+static void ids_object(json_t *s)
+{
+	json_t *o = json_object_get(s, "object");
+	const char *t = json_string_value(json_object_get(o, "objectType"));
+	if (!t || strcmp(t, "Activity") == 0)
+		ids_activity_into(s, "object");
+	else if (strcmp(t, "Agent") == 0 || strcmp(t, "Group") == 0)
+		ids_agent_into(s, "object");
+	else if (strcmp(t, "SubStatement") == 0)
+		ids_statement(o);
+}
+
+static void ids_statement(json_t *s)
+{
+	ids_agent_into(s, "actor");
+	ids_agent_into(s, "authority");
+	json_t *verb = json_object_get(s, "verb");
+	if (json_is_object(verb))
+		json_object_del(verb, "display");
+	ids_object(s);
+	json_t *ctx = json_object_get(s, "context");
+	if (json_is_object(ctx)) {
+		ids_agent_into(ctx, "instructor");
+		ids_agent_into(ctx, "team");
+		json_t *ca = json_object_get(ctx, "contextActivities");
+		const char *k;
+		json_t *list;
+		json_object_foreach(ca, k, list) {
+			size_t i;
+			json_t *a;
+			json_array_foreach(list, i, a) {
+				json_t *id = json_incref(json_object_get(a, "id"));
+				json_object_clear(a);
+				json_object_set_new(a, "id", id ? id : json_null());
+			}
+		}
+	}
+}
+
+/* Reduces a language map to one entry, chosen by Accept-Language. */
+static void canonical_map(json_t *map, const char *accept)
+{
+	if (!json_is_object(map) || json_object_size(map) <= 1)
+		return;
+	const char *chosen = NULL;
+	const char *p = accept;
+	while (p && *p && !chosen) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		size_t len = strcspn(p, ",;");
+		const char *key;
+		json_t *v;
+		json_object_foreach(map, key, v)
+			if (!chosen && strlen(key) == len && strncasecmp(key, p, len) == 0)
+				chosen = key;
+		p += len;
+		if (*p == ';')
+			p += strcspn(p, ",");
+	}
+	void *iter = json_object_iter(map);
+	if (!chosen)
+		chosen = json_object_iter_key(iter);
+	json_t *v = json_incref(json_object_get(map, chosen));
+	char key[128];
+	snprintf(key, sizeof(key), "%s", chosen);
+	json_object_clear(map);
+	json_object_set_new(map, key, v);
+}
+
+static void canonical_activity(json_t *a, const char *accept)
+{
+	json_t *def = json_object_get(a, "definition");
+	if (!json_is_object(def))
+		return;
+	canonical_map(json_object_get(def, "name"), accept);
+	canonical_map(json_object_get(def, "description"), accept);
+	static const char *const lists[] = { "choices", "scale", "source", "target", "steps" };
+	for (size_t l = 0; l < 5; l++) {
+		size_t i;
+		json_t *c;
+		json_array_foreach(json_object_get(def, lists[l]), i, c)
+			canonical_map(json_object_get(c, "description"), accept);
+	}
+}
+
+static void canonical_statement(json_t *s, const char *accept)
+{
+	canonical_map(json_object_get(json_object_get(s, "verb"), "display"), accept);
+	json_t *o = json_object_get(s, "object");
+	const char *t = json_string_value(json_object_get(o, "objectType"));
+	if (!t || strcmp(t, "Activity") == 0)
+		canonical_activity(o, accept);
+	else if (strcmp(t, "SubStatement") == 0)
+		canonical_statement(o, accept);
+	json_t *ca = json_object_get(json_object_get(s, "context"), "contextActivities");
+	const char *k;
+	json_t *list;
+	json_object_foreach(ca, k, list) {
+		size_t i;
+		json_t *a;
+		json_array_foreach(list, i, a)
+			canonical_activity(a, accept);
+	}
+	size_t i;
+	json_t *att;
+	json_array_foreach(json_object_get(s, "attachments"), i, att) {
+		canonical_map(json_object_get(att, "display"), accept);
+		canonical_map(json_object_get(att, "description"), accept);
+	}
+}
+
+/* Appends a stored statement to out in the requested format. */
+static int append_statement(struct lrs_ctx *x, json_t *out, const char *text, enum format f)
+{
+	json_t *s = json_loads(text, 0, NULL);
+	if (!s)
+		return -1;
+	if (f == FORMAT_IDS)
+		ids_statement(s);
+	else if (f == FORMAT_CANONICAL)
+		canonical_statement(s, lrs_header(x, "Accept-Language"));
+	return json_array_append_new(out, s);
+}
+
+/* ---- responses ---- */
+
+static void time_headers(char *buf, size_t size, long long consistent_ms, long long modified_ms)
+{
+	char iso[32], http[64];
+	lrs_format_time(consistent_ms, iso, sizeof(iso));
+	lrs_http_date(modified_ms, http, sizeof(http));
+	snprintf(buf, size, "X-Experience-API-Consistent-Through: %s\r\nLast-Modified: %s\r\n", iso, http);
+}
+
+/* Sends body (a JSON text) alone, or as the first part of multipart/mixed
+ * with the attachments of the statements in seqs. */
+static void send_result(struct lrs_ctx *x, struct db_conn *c, const char *json, int attachments,
+			const long long *seqs, size_t nseqs, const char *headers)
+{
+	if (!attachments) {
+		lrs_send(x, 200, "application/json", json, strlen(json), headers);
+		return;
+	}
+	struct lrs_out_part *parts = NULL;
+	size_t nparts = 0, cap = 0;
+	sqlite3_stmt *st = db_stmt(c, "SELECT a.sha2, a.content_type, a.content FROM statement_attachments sa "
+				      "JOIN attachments a ON a.sha2 = sa.sha2 WHERE sa.seq = ?");
+	/* Rows stay valid until the statement is stepped again: copy them. */
+	for (size_t i = 0; st && i < nseqs; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, seqs[i]);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *sha2 = (const char *)sqlite3_column_text(st, 0);
+			int dup = 0;
+			for (size_t k = 0; k < nparts; k++)
+				if (strcmp(parts[k].sha2, sha2) == 0)
+					dup = 1;
+			if (dup)
+				continue;
+			if (nparts == cap) {
+				cap = cap ? cap * 2 : 8;
+				struct lrs_out_part *np = realloc(parts, cap * sizeof(*np));
+				if (!np)
+					break;
+				parts = np;
+			}
+			size_t len = (size_t)sqlite3_column_bytes(st, 2);
+			char *data = malloc(len + 1);
+			if (!data)
+				break;
+			memcpy(data, sqlite3_column_blob(st, 2) ? sqlite3_column_blob(st, 2) : "", len);
+			parts[nparts++] = (struct lrs_out_part){ strdup((const char *)sqlite3_column_text(st, 1)),
+								 strdup(sha2), data, len };
+		}
+	}
+	char boundary[64];
+	size_t len = 0;
+	char *body = lrs_multipart_build(json, strlen(json), parts, (int)nparts, boundary, &len);
+	if (!body) {
+		lrs_send_error(x, 500, "internal", "the attachments could not be assembled");
+	} else {
+		char ct[128];
+		snprintf(ct, sizeof(ct), "multipart/mixed; boundary=%s", boundary);
+		lrs_send(x, 200, ct, body, len, headers);
+	}
+	free(body);
+	for (size_t i = 0; i < nparts; i++) {
+		free((void *)parts[i].content_type);
+		free((void *)parts[i].sha2);
+		free((void *)parts[i].data);
+	}
+	free(parts);
+}
+
+/* ---- single statements ---- */
+
+static void get_single(struct lrs_ctx *x, const char *id, int voided)
+{
+	static const char *const known[] = { "statementId", "voidedStatementId", "format",
+		"attachments", NULL };
+	struct query q;
+	memset(&q, 0, sizeof(q));
+	if (check_known(x, known) != 0 || parse_format(x, &q.format) != 0 ||
+	    parse_bool(x, "attachments", &q.attachments) != 0)
+		return;
+	if (lrs_param(x, "statementId") && lrs_param(x, "voidedStatementId")) {
+		lrs_send_error(x, 400, "bad_parameter", "give statementId or voidedStatementId, not both");
+		return;
+	}
+	if (!lrs_is_uuid(id)) {
+		lrs_send_error(x, 400, "bad_parameter", "%s must be a UUID",
+			       voided ? "voidedStatementId" : "statementId");
+		return;
+	}
+	char lower[37];
+	size_t i = 0;
+	for (; id[i] && i < 36; i++)
+		lower[i] = (char)((id[i] >= 'A' && id[i] <= 'Z') ? id[i] + 32 : id[i]);
+	lower[i] = '\0';
+	long long consistent = lrs_now_ms();
+	struct db_conn *c = db_reader_get(x->srv->db);
+	sqlite3_stmt *st = db_stmt(c, "SELECT seq, full, voided, client_id, stored_ms FROM statements WHERE id = ?");
+	if (!st) {
+		db_reader_put(x->srv->db, c);
+		lrs_send_error(x, 503, "storage_failed", "the statement could not be read");
+		return;
+	}
+	sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC);
+	int mine_only = !(x->client.scopes & (LRS_SCOPE_ALL | LRS_SCOPE_ALL_READ | LRS_SCOPE_STATEMENTS_READ));
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 2) != voided ||
+	    (mine_only && sqlite3_column_int64(st, 3) != x->client.id)) {
+		db_reader_put(x->srv->db, c);
+		lrs_send_error(x, 404, "not_found", "no %sstatement with id %s", voided ? "voided " : "", lower);
+		return;
+	}
+	long long seq = sqlite3_column_int64(st, 0);
+	long long stored = sqlite3_column_int64(st, 4);
+	json_t *arr = json_array();
+	char *text = NULL;
+	if (append_statement(x, arr, (const char *)sqlite3_column_text(st, 1), q.format) == 0)
+		text = json_dumps(json_array_get(arr, 0), JSON_COMPACT);
+	json_decref(arr);
+	char headers[256];
+	time_headers(headers, sizeof(headers), consistent, stored);
+	if (!text)
+		lrs_send_error(x, 500, "internal", "the statement could not be formatted");
+	else
+		send_result(x, c, text, q.attachments, &seq, 1, headers);
+	free(text);
+	db_reader_put(x->srv->db, c);
+}
+
+/* ---- queries ---- */
+
+struct filter {
+	int kind;
+	const char *value;
+	int direct_only;
+};
+
+static int build_sql(const struct query *q, int mine_only, struct filter *f, int nf, char *sql,
+		     size_t size)
+{
+	size_t o = 0;
+	const char *cmp = q->ascending ? ">" : "<";
+#define ADD(...) o += (size_t)snprintf(sql + o, o < size ? size - o : 0, __VA_ARGS__)
+	if (nf > 0) {
+		ADD("SELECT s.seq, s.full, s.stored_ms FROM statement_index d "
+		    "JOIN statements s ON s.seq = d.seq WHERE d.kind = ?1 AND d.value = ?2%s",
+		    f[0].direct_only ? " AND d.direct = 1" : "");
+	} else {
+		ADD("SELECT s.seq, s.full, s.stored_ms FROM statements s WHERE 1");
+	}
+	for (int i = 1; i < nf; i++) {
+		ADD(" AND EXISTS(SELECT 1 FROM statement_index i%d WHERE i%d.kind = ?%d AND i%d.value = ?%d "
+		    "AND i%d.seq = s.seq", i, i, 2 * i + 1, i, 2 * i + 2, i);
+		if (f[i].direct_only)
+			ADD(" AND i%d.direct = 1", i);
+		ADD(")");
+	}
+	ADD(" AND s.voided = 0 AND s.seq <= ?20");
+	if (q->cursor)
+		ADD(" AND s.seq %s ?21", cmp);
+	if (q->since_ms >= 0)
+		ADD(" AND s.stored_ms > ?22");
+	if (q->until_ms >= 0)
+		ADD(" AND s.stored_ms <= ?23");
+	if (mine_only)
+		ADD(" AND s.client_id = ?24");
+	ADD(" ORDER BY s.seq %s LIMIT ?25", q->ascending ? "ASC" : "DESC");
+#undef ADD
+	return o < size ? 0 : -1;
+}
+
+static void run_query(struct lrs_ctx *x, struct query *q)
+{
+	struct filter f[4];
+	int nf = 0;
+	/* the most selective filters first: the first one drives the walk */
+	if (q->activity)
+		f[nf++] = (struct filter){ LRS_IX_ACTIVITY, q->activity, !q->related_activities };
+	if (q->has_agent)
+		f[nf++] = (struct filter){ LRS_IX_AGENT, q->agent, !q->related_agents };
+	if (q->registration)
+		f[nf++] = (struct filter){ LRS_IX_REGISTRATION, q->registration, 1 };
+	if (q->verb)
+		f[nf++] = (struct filter){ LRS_IX_VERB, q->verb, 1 };
+	int mine_only = !(x->client.scopes & (LRS_SCOPE_ALL | LRS_SCOPE_ALL_READ | LRS_SCOPE_STATEMENTS_READ));
+	char sql[2048];
+	if (build_sql(q, mine_only, f, nf, sql, sizeof(sql)) != 0) {
+		lrs_send_error(x, 500, "internal", "query too complex");
+		return;
+	}
+	long long consistent = lrs_now_ms();
+	struct db_conn *c = db_reader_get(x->srv->db);
+	if (!q->max_seq) {
+		sqlite3_stmt *m = db_stmt(c, "SELECT coalesce(max(seq), 0) FROM statements");
+		q->max_seq = m && sqlite3_step(m) == SQLITE_ROW ? sqlite3_column_int64(m, 0) : 0;
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db_handle(c), sql, -1, &st, NULL) != SQLITE_OK) {
+		log_event(LOG_ERROR, "query_prepare_failed", "error=\"%s\"", sqlite3_errmsg(db_handle(c)));
+		db_reader_put(x->srv->db, c);
+		lrs_send_error(x, 500, "internal", "the query could not be prepared");
+		return;
+	}
+	for (int i = 0; i < nf; i++) {
+		sqlite3_bind_int(st, 2 * i + 1, f[i].kind);
+		sqlite3_bind_text(st, 2 * i + 2, f[i].value, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 20, q->max_seq);
+	sqlite3_bind_int64(st, 21, q->cursor);
+	sqlite3_bind_int64(st, 22, q->since_ms);
+	sqlite3_bind_int64(st, 23, q->until_ms);
+	sqlite3_bind_int64(st, 24, x->client.id);
+	sqlite3_bind_int64(st, 25, q->limit + 1);
+
+	json_t *list = json_array();
+	long long *seqs = malloc(sizeof(long long) * (size_t)(q->limit + 1));
+	size_t n = 0;
+	long long last_seq = 0, modified = 0;
+	int more = 0, rc;
+	while (seqs && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((long)n == q->limit) {
+			more = 1;
+			break;
+		}
+		last_seq = sqlite3_column_int64(st, 0);
+		long long stored = sqlite3_column_int64(st, 2);
+		if (stored > modified)
+			modified = stored;
+		seqs[n++] = last_seq;
+		if (append_statement(x, list, (const char *)sqlite3_column_text(st, 1), q->format) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	char *token = more ? more_token(x, last_seq, q->max_seq) : NULL;
+	json_t *result = json_object();
+	json_object_set_new(result, "statements", list);
+	char more_url[4096] = "";
+	if (token) {
+		snprintf(more_url, sizeof(more_url), "/xapi/statements?more=%s", token);
+		free(token);
+	}
+	json_object_set_new(result, "more", json_string(more_url));
+	char *text = json_dumps(result, JSON_COMPACT);
+	json_decref(result);
+	char headers[256];
+	time_headers(headers, sizeof(headers), consistent, modified ? modified : consistent);
+	if (!text || !seqs)
+		lrs_send_error(x, 503, "unavailable", "out of memory");
+	else
+		send_result(x, c, text, q->attachments, seqs, n, headers);
+	free(text);
+	free(seqs);
+	db_reader_put(x->srv->db, c);
+}
+
+void lrs_statements_get(struct lrs_ctx *x)
+{
+	const char *sid = lrs_param(x, "statementId");
+	const char *vid = lrs_param(x, "voidedStatementId");
+	if (sid || vid) {
+		get_single(x, sid ? sid : vid, sid ? 0 : 1);
+		return;
+	}
+	struct query q;
+	memset(&q, 0, sizeof(q));
+	const char *more = lrs_param(x, "more");
+	if (more) {
+		if (json_object_size(x->params) != 1) {
+			lrs_send_error(x, 400, "bad_parameter", "more takes no other parameters");
+			return;
+		}
+		char token[4096];
+		snprintf(token, sizeof(token), "%s", more);
+		if (open_more(x, token, &q) != 0)
+			return;
+	}
+	long long cursor = q.cursor, max_seq = q.max_seq;
+	if (parse_query(x, &q) != 0)
+		return;
+	q.cursor = cursor;
+	q.max_seq = max_seq;
+	run_query(x, &q);
+}

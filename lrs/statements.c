@@ -1,0 +1,593 @@
+/* statements.c: storing statements (PUT and POST /xapi/statements).
+ *
+ * A request is handled in two halves. On the request thread: parse the
+ * body (JSON or multipart/mixed with attachments), validate every
+ * statement, check the attachments, assign ids, add authority and version,
+ * serialise each statement, and work out its index rows. Then one writer
+ * job stores the whole batch atomically (a failing statement rolls back the
+ * batch): duplicate-id checks (same content is accepted, different content
+ * is 409), stored timestamps (patched into the serialised JSON, so the
+ * writer never serialises), voiding, index rows inherited through
+ * StatementRefs, merged activity definitions and attachment content. The
+ * client is answered after the commit, so a 2xx means durable. */
+#include "statements.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attachments.h"
+#include "config.h"
+#include "db.h"
+#include "extract.h"
+#include "log.h"
+#include "multipart.h"
+#include "query.h"
+#include "server.h"
+#include "validate.h"
+
+#define VOIDED_VERB "http://adlnet.gov/expapi/verbs/voided"
+/* Same length as lrs_format_time() output; patched by the writer. */
+#define TIME_PLACEHOLDER "0000-00-00T00:00:00.000Z"
+#define TIME_LEN 24
+
+struct prepared {
+	char id[37];
+	json_t *received;       /* the statement as the client sent it (for comparison) */
+	char *json;             /* serialised with placeholders */
+	size_t len;
+	int timestamp_absent;
+	char *object_ref;       /* lowercase target id, or NULL */
+	int voiding;
+	const char *verb;
+	struct lrs_extract ex;
+	int existed;            /* set by the writer: same statement already stored */
+};
+
+struct batch {
+	struct prepared *items;
+	size_t n;
+	long long client_id;
+	const struct lrs_part *parts; /* attachment parts (1..nparts-1) */
+	int nparts;
+	int has_attachments;
+	char error[300];        /* set by the writer on DB_CONFLICT / DB_INVALID */
+};
+
+/* Written only by the writer thread: stored times never go backwards. */
+static long long last_stored_ms;
+
+static void uuid_v4(char *out)
+{
+	unsigned char b[16];
+	randombytes_buf(b, sizeof(b));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+}
+
+static void lowercase_copy(char *dst, const char *src, size_t size)
+{
+	size_t i = 0;
+	for (; src[i] && i + 1 < size; i++)
+		dst[i] = (char)((src[i] >= 'A' && src[i] <= 'Z') ? src[i] + 32 : src[i]);
+	dst[i] = '\0';
+}
+
+static void free_batch(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		json_decref(b->items[i].received);
+		free(b->items[i].json);
+		free(b->items[i].object_ref);
+		lrs_extract_free(&b->items[i].ex);
+	}
+	free(b->items);
+}
+
+/* ---- the request-thread half ---- */
+
+/* Makes statement st ready to store: id, authority, version, placeholders,
+ * index rows. Returns 0, or -1 with err set. */
+static int prepare(struct lrs_ctx *x, json_t *st, struct prepared *p, char *err, size_t errsize)
+{
+	p->received = json_deep_copy(st);
+	const char *id = json_string_value(json_object_get(st, "id"));
+	if (id)
+		lowercase_copy(p->id, id, sizeof(p->id));
+	else
+		uuid_v4(p->id);
+	json_object_set_new(st, "id", json_string(p->id));
+
+	const json_t *verb = json_object_get(st, "verb");
+	p->verb = json_string_value(json_object_get(verb, "id"));
+	const json_t *object = json_object_get(st, "object");
+	const char *otype = json_string_value(json_object_get(object, "objectType"));
+	if (otype && strcmp(otype, "StatementRef") == 0) {
+		char ref[37];
+		lowercase_copy(ref, json_string_value(json_object_get(object, "id")), sizeof(ref));
+		p->object_ref = strdup(ref);
+	}
+	if (p->verb && strcmp(p->verb, VOIDED_VERB) == 0) {
+		if (!p->object_ref) {
+			snprintf(err, errsize, "object: a voiding statement (verb %s) must have a "
+				 "StatementRef object", VOIDED_VERB);
+			return -1;
+		}
+		p->voiding = 1;
+	}
+
+	json_object_del(st, "authority");
+	json_object_del(st, "stored");
+	json_object_set(st, "authority", x->client.authority);
+	if (!json_object_get(st, "version"))
+		json_object_set_new(st, "version", json_string(x->version == LRS_V200 ? "2.0.0" : "1.0.0"));
+	p->timestamp_absent = json_object_get(st, "timestamp") == NULL;
+	if (p->timestamp_absent)
+		json_object_set_new(st, "timestamp", json_string(TIME_PLACEHOLDER));
+	json_object_set_new(st, "stored", json_string(TIME_PLACEHOLDER));
+
+	p->json = json_dumps(st, JSON_COMPACT);
+	if (!p->json || !p->received || lrs_extract(st, &p->ex) != 0) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	p->len = strlen(p->json);
+	return 0;
+}
+
+/* Patches the stored (and, when the client gave none, timestamp) value into
+ * the serialised statement: they are its last properties. */
+static int patch_times(struct prepared *p, const char *when)
+{
+	size_t stored_at = p->len - 2 - TIME_LEN;
+	if (p->len < 64 || memcmp(p->json + stored_at, TIME_PLACEHOLDER, TIME_LEN) != 0)
+		return -1;
+	memcpy(p->json + stored_at, when, TIME_LEN);
+	if (p->timestamp_absent) {
+		size_t ts_at = stored_at - 12 - TIME_LEN;
+		if (memcmp(p->json + ts_at, TIME_PLACEHOLDER, TIME_LEN) != 0)
+			return -1;
+		memcpy(p->json + ts_at, when, TIME_LEN);
+	}
+	return 0;
+}
+
+/* ---- the writer half ---- */
+
+/* Equal statements per the xAPI "Statement Comparison Requirements"
+ * (lrs_statements_match in attachments.c). */
+static int same_statement(const json_t *received, const char *stored_json)
+{
+	json_t *old = json_loads(stored_json, 0, NULL);
+	int same = old && lrs_statements_match(received, old);
+	json_decref(old);
+	return same;
+}
+
+/* Attachment content that came as parts (also for attachments that give a
+ * fileUrl as well), and the link from the statement to each hash. */
+static int store_attachments(struct db_conn *c, struct batch *b, const json_t *atts, long long seq)
+{
+	size_t ai;
+	const json_t *a;
+	int rc;
+	json_array_foreach(atts, ai, a) {
+		const char *sha2 = json_string_value(json_object_get(a, "sha2"));
+		if (!sha2)
+			continue;
+		char lower[129];
+		lowercase_copy(lower, sha2, sizeof(lower));
+		int k = b->nparts > 1 ? lrs_attachments_find_part(b->parts, b->nparts, sha2) : -1;
+		if (k < 1)
+			continue;
+		sqlite3_stmt *st = db_stmt(c, "INSERT OR IGNORE INTO attachments(sha2, content_type, content) "
+					      "VALUES(?, ?, ?)");
+		if (!st)
+			return DB_ERROR;
+		sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, json_string_value(json_object_get(a, "contentType")), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, b->parts[k].body, (int)b->parts[k].len, SQLITE_STATIC);
+		if ((rc = db_exec_stmt(c, st, "attachment_insert")) != DB_OK)
+			return rc;
+		st = db_stmt(c, "INSERT OR IGNORE INTO statement_attachments(seq, sha2) VALUES(?, ?)");
+		if (!st)
+			return DB_ERROR;
+		sqlite3_bind_int64(st, 1, seq);
+		sqlite3_bind_text(st, 2, lower, -1, SQLITE_STATIC);
+		if ((rc = db_exec_stmt(c, st, "statement_attachment_insert")) != DB_OK)
+			return rc;
+	}
+	return DB_OK;
+}
+
+static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, const char *when,
+		     long long stored_ms)
+{
+	sqlite3_stmt *st = db_stmt(c, "SELECT full FROM statements WHERE id = ?");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (!same_statement(p->received, (const char *)sqlite3_column_text(st, 0))) {
+			snprintf(b->error, sizeof(b->error),
+				 "a different statement with id %s is already stored", p->id);
+			return DB_CONFLICT;
+		}
+		p->existed = 1;
+		return DB_OK;
+	}
+	if (rc != SQLITE_DONE)
+		return db_step_error(c, rc, "statement_lookup");
+
+	if (p->voiding) {
+		st = db_stmt(c, "SELECT voiding FROM statements WHERE id = ?");
+		if (!st)
+			return DB_ERROR;
+		sqlite3_bind_text(st, 1, p->object_ref, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0)) {
+			snprintf(b->error, sizeof(b->error),
+				 "object.id: statement %s is a voiding statement and cannot be voided",
+				 p->object_ref);
+			return DB_INVALID;
+		}
+	}
+	if (patch_times(p, when) != 0) {
+		snprintf(b->error, sizeof(b->error), "internal error preparing the statement");
+		return DB_INVALID;
+	}
+
+	st = db_stmt(c, "INSERT INTO statements(id, stored_ms, verb, object_ref, voiding, voided, "
+			"client_id, has_attachments, full) VALUES(?1, ?2, ?3, ?4, ?5, "
+			"?5 = 0 AND EXISTS(SELECT 1 FROM statements WHERE object_ref = ?1 AND voiding = 1), "
+			"?6, ?7, ?8)");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, stored_ms);
+	sqlite3_bind_text(st, 3, p->verb, -1, SQLITE_STATIC);
+	if (p->object_ref)
+		sqlite3_bind_text(st, 4, p->object_ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, p->voiding);
+	sqlite3_bind_int64(st, 6, b->client_id);
+	sqlite3_bind_int(st, 7, json_array_size(json_object_get(p->received, "attachments")) > 0);
+	sqlite3_bind_text(st, 8, p->json, (int)p->len, SQLITE_STATIC);
+	if ((rc = db_exec_stmt(c, st, "statement_insert")) != DB_OK)
+		return rc;
+	long long seq = sqlite3_last_insert_rowid(db_handle(c));
+
+	st = db_stmt(c, "INSERT OR IGNORE INTO statement_index(kind, value, seq, direct) VALUES(?, ?, ?, ?)");
+	if (!st)
+		return DB_ERROR;
+	for (size_t i = 0; i < p->ex.nrows; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int(st, 1, p->ex.rows[i].kind);
+		sqlite3_bind_text(st, 2, p->ex.rows[i].value, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, seq);
+		sqlite3_bind_int(st, 4, p->ex.rows[i].direct);
+		if ((rc = db_exec_stmt(c, st, "statement_index_insert")) != DB_OK)
+			return rc;
+	}
+	if (p->object_ref) {
+		/* Filters match a statement that refers to a matching one. */
+		st = db_stmt(c, "INSERT OR IGNORE INTO statement_index(kind, value, seq, direct) "
+				"SELECT kind, value, ?1, direct FROM statement_index "
+				"WHERE seq = (SELECT seq FROM statements WHERE id = ?2) AND kind <> 4");
+		if (!st)
+			return DB_ERROR;
+		sqlite3_bind_int64(st, 1, seq);
+		sqlite3_bind_text(st, 2, p->object_ref, -1, SQLITE_STATIC);
+		if ((rc = db_exec_stmt(c, st, "statement_index_inherit")) != DB_OK)
+			return rc;
+	}
+	/* Statements stored earlier that refer to this one inherit its rows. */
+	st = db_stmt(c, "INSERT OR IGNORE INTO statement_index(kind, value, seq, direct) "
+			"SELECT i.kind, i.value, s.seq, i.direct FROM statements s "
+			"JOIN statement_index i ON i.seq = ?1 AND i.kind <> 4 WHERE s.object_ref = ?2");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_text(st, 2, p->id, -1, SQLITE_STATIC);
+	if ((rc = db_exec_stmt(c, st, "statement_index_referrers")) != DB_OK)
+		return rc;
+
+	if (p->voiding) {
+		st = db_stmt(c, "UPDATE statements SET voided = 1 WHERE id = ? AND voiding = 0");
+		if (!st)
+			return DB_ERROR;
+		sqlite3_bind_text(st, 1, p->object_ref, -1, SQLITE_STATIC);
+		if ((rc = db_exec_stmt(c, st, "statement_void")) != DB_OK)
+			return rc;
+	}
+
+	st = db_stmt(c, "INSERT INTO activities(id, definition) VALUES(?1, ?2) "
+			"ON CONFLICT(id) DO UPDATE SET definition = CASE "
+			"WHEN excluded.definition IS NULL THEN definition "
+			"WHEN definition IS NULL THEN excluded.definition "
+			"ELSE json_patch(definition, excluded.definition) END "
+			"WHERE excluded.definition IS NOT NULL AND (definition IS NULL OR "
+			"definition <> json_patch(definition, excluded.definition))");
+	if (!st)
+		return DB_ERROR;
+	for (size_t i = 0; i < p->ex.nacts; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, p->ex.acts[i].id, -1, SQLITE_STATIC);
+		if (p->ex.acts[i].definition)
+			sqlite3_bind_text(st, 2, p->ex.acts[i].definition, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 2);
+		if ((rc = db_exec_stmt(c, st, "activity_upsert")) != DB_OK)
+			return rc;
+	}
+
+	const json_t *sub = json_object_get(p->received, "object");
+	const json_t *lists[2] = { json_object_get(p->received, "attachments"),
+				   json_object_get(sub, "attachments") };
+	for (int l = 0; l < 2; l++)
+		if ((rc = store_attachments(c, b, lists[l], seq)) != DB_OK)
+			return rc;
+	return DB_OK;
+}
+
+static int store_batch(struct db_conn *c, void *arg)
+{
+	struct batch *b = arg;
+	long long now = lrs_now_ms();
+	if (now < last_stored_ms)
+		now = last_stored_ms;
+	char when[32];
+	lrs_format_time(now, when, sizeof(when));
+	for (size_t i = 0; i < b->n; i++) {
+		int rc = store_one(c, b, &b->items[i], when, now);
+		if (rc != DB_OK)
+			return rc;
+	}
+	last_stored_ms = now;
+	return DB_OK;
+}
+
+/* ---- request handling ---- */
+
+/* Validates, prepares and stores the statements in arr (owned by the
+ * caller). Returns the HTTP status sent on failure, or 0 with b stored. */
+static int store(struct lrs_ctx *x, json_t *arr, int single, const struct lrs_part *parts,
+		 int nparts, struct batch *b)
+{
+	size_t n = json_array_size(arr);
+	if ((long)n > x->srv->cfg.lrs_max_batch) {
+		lrs_send_error(x, 413, "batch_too_large", "a request may hold at most %ld statements",
+			       x->srv->cfg.lrs_max_batch);
+		return 413;
+	}
+	struct lrs_verror ve;
+	for (size_t i = 0; i < n; i++) {
+		char prefix[32] = "";
+		if (!single)
+			snprintf(prefix, sizeof(prefix), "[%zu]", i);
+		if (lrs_validate_statement(json_array_get(arr, i), x->version, prefix, &ve) != 0) {
+			lrs_send_error(x, 400, "invalid_statement", "%s: %s", ve.path, ve.rule);
+			return 400;
+		}
+	}
+	int check = parts ? lrs_attachments_check(arr, parts, nparts, x->version, &ve)
+			  : lrs_attachments_check_json_only(arr, &ve);
+	if (check != 0) {
+		lrs_send_error(x, 400, "invalid_attachment", "%s: %s", ve.path, ve.rule);
+		return 400;
+	}
+	b->items = calloc(n ? n : 1, sizeof(*b->items));
+	if (!b->items) {
+		lrs_send_error(x, 503, "unavailable", "out of memory");
+		return 503;
+	}
+	b->client_id = x->client.id;
+	b->parts = parts;
+	b->nparts = nparts;
+	char err[300];
+	for (size_t i = 0; i < n; i++) {
+		b->n = i + 1;
+		if (prepare(x, json_array_get(arr, i), &b->items[i], err, sizeof(err)) != 0) {
+			lrs_send_error(x, 400, "invalid_statement", "%s%s", single ? "" : "", err);
+			return 400;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(b->items[j].id, b->items[i].id) == 0) {
+				lrs_send_error(x, 400, "duplicate_id",
+					       "statement id %s appears more than once in the request",
+					       b->items[i].id);
+				return 400;
+			}
+	}
+	int rc = db_write(x->srv->db, store_batch, b);
+	if (rc == DB_CONFLICT) {
+		lrs_send_error(x, 409, "conflict", "%s", b->error);
+		return 409;
+	}
+	if (rc == DB_INVALID) {
+		lrs_send_error(x, 400, "invalid_statement", "%s", b->error);
+		return 400;
+	}
+	if (rc != DB_OK) {
+		lrs_send_error(x, 503, "storage_failed", "the statements were not stored; try again");
+		return 503;
+	}
+	return 0;
+}
+
+/* Parses the request content into statements (JSON or multipart). On
+ * success returns the parsed JSON value and sets parts/nparts (0 for
+ * plain JSON); on failure answers and returns NULL. */
+static json_t *read_content(struct lrs_ctx *x, struct lrs_part **partsp, int *nparts)
+{
+	struct lrs_part *parts = NULL;
+	char ct[128];
+	lrs_content_type(x, ct, sizeof(ct));
+	const char *body = x->body ? x->body : "";
+	size_t len = x->body_len;
+	*nparts = 0;
+	if (strcmp(ct, "multipart/mixed") == 0) {
+		char err[200];
+		parts = *partsp = calloc(LRS_MULTIPART_MAX_PARTS, sizeof(*parts));
+		if (!parts) {
+			lrs_send_error(x, 503, "unavailable", "out of memory");
+			return NULL;
+		}
+		int n = lrs_multipart_parse(lrs_header(x, "Content-Type"), body, len, parts,
+					    LRS_MULTIPART_MAX_PARTS, err, sizeof(err));
+		if (n < 1) {
+			lrs_send_error(x, 400, "bad_multipart", "%s", err);
+			return NULL;
+		}
+		if (!lrs_part_is_json(&parts[0])) {
+			lrs_send_error(x, 400, "bad_multipart",
+				       "the first part must be the statements as application/json");
+			return NULL;
+		}
+		*nparts = n;
+		body = parts[0].body;
+		len = parts[0].len;
+	} else if (strcmp(ct, "application/json") != 0) {
+		lrs_send_error(x, 400, "bad_content_type",
+			       "statements must be sent as application/json or multipart/mixed");
+		return NULL;
+	}
+	if (len == 0) {
+		lrs_send_error(x, 400, "bad_json", "the request has no statements");
+		return NULL;
+	}
+	if (!http_json_depth_ok(body, len, HTTP_JSON_MAX_DEPTH)) {
+		lrs_send_error(x, 400, "bad_json", "the JSON nests deeper than %d levels",
+			       HTTP_JSON_MAX_DEPTH);
+		return NULL;
+	}
+	json_error_t jerr;
+	json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!v) {
+		lrs_send_error(x, 400, "bad_json", "invalid JSON at line %d column %d: %s", jerr.line,
+			       jerr.column, jerr.text);
+		return NULL;
+	}
+	return v;
+}
+
+static int only_params(struct lrs_ctx *x, const char *allowed)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(x->params, key, v) {
+		if (!allowed || strcmp(key, allowed) != 0) {
+			lrs_send_error(x, 400, "bad_parameter", "parameter %.64s is not allowed here", key);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void put_statement(struct lrs_ctx *x)
+{
+	if (!only_params(x, "statementId"))
+		return;
+	const char *sid = lrs_param(x, "statementId");
+	if (!sid) {
+		lrs_send_error(x, 400, "bad_parameter", "PUT needs the statementId parameter");
+		return;
+	}
+	if (!lrs_is_uuid(sid)) {
+		lrs_send_error(x, 400, "bad_parameter", "statementId must be a UUID");
+		return;
+	}
+	struct lrs_part *parts = NULL;
+	int nparts = 0;
+	json_t *v = read_content(x, &parts, &nparts);
+	if (!v)
+		goto out;
+	if (!json_is_object(v)) {
+		lrs_send_error(x, 400, "bad_json", "PUT takes one statement (a JSON object)");
+		goto out;
+	}
+	const char *id = json_string_value(json_object_get(v, "id"));
+	if (id && strcasecmp(id, sid) != 0) {
+		lrs_send_error(x, 400, "id_mismatch", "the statement id differs from statementId");
+		goto out;
+	}
+	if (!id) {
+		char lower[37];
+		lowercase_copy(lower, sid, sizeof(lower));
+		json_object_set_new(v, "id", json_string(lower));
+	}
+	json_t *arr = json_array();
+	json_array_append(arr, v);
+	struct batch b;
+	memset(&b, 0, sizeof(b));
+	if (store(x, arr, 1, nparts ? parts : NULL, nparts, &b) == 0)
+		lrs_send_empty(x, 204, NULL);
+	free_batch(&b);
+	json_decref(arr);
+out:
+	json_decref(v);
+	free(parts);
+}
+
+static void post_statements(struct lrs_ctx *x)
+{
+	if (json_object_size(x->params) > 0) {
+		/* The alternate syntax can carry statementId: then it is a PUT. */
+		if (lrs_param(x, "statementId") && json_object_size(x->params) == 1) {
+			put_statement(x);
+			return;
+		}
+		only_params(x, NULL);
+		return;
+	}
+	struct lrs_part *parts = NULL;
+	int nparts = 0;
+	json_t *v = read_content(x, &parts, &nparts);
+	if (!v)
+		goto out;
+	int single = json_is_object(v);
+	json_t *arr = single ? json_array() : json_incref(v);
+	if (single)
+		json_array_append(arr, v);
+	if (!json_is_array(arr)) {
+		lrs_send_error(x, 400, "bad_json", "POST takes a statement or an array of statements");
+		json_decref(arr);
+		goto out;
+	}
+	struct batch b;
+	memset(&b, 0, sizeof(b));
+	if (store(x, arr, single, nparts ? parts : NULL, nparts, &b) == 0) {
+		json_t *ids = json_array();
+		for (size_t i = 0; i < b.n; i++)
+			json_array_append_new(ids, json_string(b.items[i].id));
+		lrs_send_json(x, 200, ids, NULL);
+		json_decref(ids);
+	}
+	free_batch(&b);
+	json_decref(arr);
+out:
+	json_decref(v);
+	free(parts);
+}
+
+void lrs_statements(struct lrs_ctx *x)
+{
+	switch (x->method) {
+	case HTTP_GET:
+	case HTTP_HEAD:
+		lrs_statements_get(x);
+		break;
+	case HTTP_PUT:
+		put_statement(x);
+		break;
+	case HTTP_POST:
+		post_statements(x);
+		break;
+	default:
+		lrs_send_error(x, 405, "method_not_allowed", "statements accept GET, HEAD, PUT and POST");
+	}
+}
