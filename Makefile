@@ -8,7 +8,9 @@
 #   make bench    benchmarks in tests/bench/, printing figures
 #   make clean
 
-# Every Debian package the project needs, in one place.
+# Every Debian package the project needs, in one place. nodejs and npm are
+# skipped when node and npm are already on the PATH (a NodeSource nodejs
+# bundles npm and conflicts with Debian's npm package).
 DEB_PACKAGES := build-essential pkg-config libcivetweb-dev libsqlite3-dev \
 	libjansson-dev libsodium-dev liblua5.4-dev sqlite3 nodejs npm wrk clang libclang-rt-14-dev
 
@@ -122,6 +124,8 @@ node_modules/.package-lock.json: package.json package-lock.json
 # Installs the missing packages. Needs root; otherwise prints the command.
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
+		case $$p in nodejs) command -v node >/dev/null && continue;; \
+			npm) command -v npm >/dev/null && continue;; esac; \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
