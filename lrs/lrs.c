@@ -60,6 +60,10 @@ const char *lrs_header(const struct lrs_ctx *x, const char *name)
 		json_object_foreach(x->form_headers, key, v)
 			if (strcasecmp(key, name) == 0)
 				return json_string_value(v);
+		/* The outer Content-Type is the form's own, never the content's;
+		 * form content without one is JSON (statements, JSON documents). */
+		if (strcasecmp(name, "Content-Type") == 0)
+			return "application/json";
 	}
 	return http_header(x->req, name);
 }
@@ -136,8 +140,19 @@ void lrs_send(struct lrs_ctx *x, int status, const char *content_type, const voi
 	      size_t len, const char *extra_headers)
 {
 	char headers[1536];
-	snprintf(headers, sizeof(headers), "X-Experience-API-Version: %s\r\n%s%s",
-		 x->version_string ? x->version_string : "2.0.0", cors_headers,
+	if (x->method == HTTP_HEAD)
+		x->req->method = HTTP_HEAD; /* alternate syntax: HEAD sends no body */
+	/* GET statements carries Consistent-Through whatever the outcome. */
+	char consistent[96] = "";
+	if ((x->method == HTTP_GET || x->method == HTTP_HEAD) && x->resource &&
+	    strcmp(x->resource, "statements") == 0 &&
+	    !(extra_headers && strstr(extra_headers, "X-Experience-API-Consistent-Through"))) {
+		char iso[32];
+		lrs_format_time(lrs_now_ms(), iso, sizeof(iso));
+		snprintf(consistent, sizeof(consistent), "X-Experience-API-Consistent-Through: %s\r\n", iso);
+	}
+	snprintf(headers, sizeof(headers), "X-Experience-API-Version: %s\r\n%s%s%s",
+		 x->version_string ? x->version_string : "2.0.0", cors_headers, consistent,
 		 extra_headers ? extra_headers : "");
 	http_send(x->req, status, content_type, body, len, headers);
 }
@@ -290,7 +305,7 @@ static int unwrap_alternate(struct lrs_ctx *x)
 		ct[o++] = (char)((*h >= 'A' && *h <= 'Z') ? *h + 32 : *h);
 	ct[o] = '\0';
 	if (strcmp(ct, "application/x-www-form-urlencoded") != 0) {
-		lrs_send_error(x, 415, "bad_content_type",
+		lrs_send_error(x, 400, "bad_content_type",
 			       "the alternate request syntax needs application/x-www-form-urlencoded");
 		return -1;
 	}

@@ -249,8 +249,6 @@ static void ids_activity_into(json_t *parent, const char *key)
 		return;
 	json_t *out = json_object();
 	json_object_set(out, "id", json_object_get(a, "id"));
-	if (json_object_get(a, "objectType"))
-		json_object_set(out, "objectType", json_object_get(a, "objectType"));
 	json_object_set_new(parent, key, out);
 }
 
@@ -495,7 +493,13 @@ static void get_single(struct lrs_ctx *x, const char *id, int voided)
 	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 2) != voided ||
 	    (mine_only && sqlite3_column_int64(st, 3) != x->client.id)) {
 		db_reader_put(x->srv->db, c);
-		lrs_send_error(x, 404, "not_found", "no %sstatement with id %s", voided ? "voided " : "", lower);
+		char iso[32], hdr[96], detail[96];
+		lrs_format_time(consistent, iso, sizeof(iso));
+		snprintf(hdr, sizeof(hdr), "X-Experience-API-Consistent-Through: %s\r\n", iso);
+		snprintf(detail, sizeof(detail), "no %sstatement with id %s", voided ? "voided " : "", lower);
+		json_t *e = json_pack("{s:s, s:s}", "error", "not_found", "detail", detail);
+		lrs_send_json(x, 404, e, hdr);
+		json_decref(e);
 		return;
 	}
 	long long seq = sqlite3_column_int64(st, 0);

@@ -90,6 +90,25 @@ static void free_batch(struct batch *b)
 
 /* ---- the request-thread half ---- */
 
+/* A single context activity is stored (and returned) as an array of one. */
+static void context_activities_as_arrays(json_t *st)
+{
+	json_t *ca = json_object_get(json_object_get(st, "context"), "contextActivities");
+	const char *k;
+	json_t *v;
+	json_object_foreach(ca, k, v) {
+		if (json_is_object(v)) {
+			json_t *arr = json_array();
+			json_array_append(arr, v);
+			json_object_set_new(ca, k, arr);
+		}
+	}
+	json_t *object = json_object_get(st, "object");
+	const char *t = json_string_value(json_object_get(object, "objectType"));
+	if (t && strcmp(t, "SubStatement") == 0)
+		context_activities_as_arrays(object);
+}
+
 /* Makes statement st ready to store: id, authority, version, placeholders,
  * index rows. Returns 0, or -1 with err set. */
 static int prepare(struct lrs_ctx *x, json_t *st, struct prepared *p, char *err, size_t errsize)
@@ -101,6 +120,7 @@ static int prepare(struct lrs_ctx *x, json_t *st, struct prepared *p, char *err,
 	else
 		uuid_v4(p->id);
 	json_object_set_new(st, "id", json_string(p->id));
+	context_activities_as_arrays(st);
 
 	const json_t *verb = json_object_get(st, "verb");
 	p->verb = json_string_value(json_object_get(verb, "id"));

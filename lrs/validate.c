@@ -343,8 +343,6 @@ static int check_extensions(struct walk *w, const json_t *obj)
 		size_t k = push_key(w, key);
 		if (!lrs_is_iri(key))
 			return fail(w, "extension keys must be IRIs");
-		if (json_is_null(val) && w->v == LRS_V200)
-			return fail(w, "must not be null");
 		pop(w, k);
 	}
 	pop(w, l);
@@ -750,16 +748,22 @@ static int check_result(struct walk *w, const json_t *r)
 			}
 		}
 		const json_t *scaled = json_object_get(score, "scaled");
-		if (scaled && (json_number_value(scaled) < -1 || json_number_value(scaled) > 1))
-			return fail(w, "scaled must be between -1 and 1");
+		if (scaled && (json_number_value(scaled) < -1 || json_number_value(scaled) > 1)) {
+			push_key(w, "scaled");
+			return fail(w, "must be between -1 and 1");
+		}
 		const json_t *raw = json_object_get(score, "raw");
 		const json_t *min = json_object_get(score, "min"), *max = json_object_get(score, "max");
 		if (min && max && json_number_value(min) >= json_number_value(max))
 			return fail(w, "min must be less than max");
-		if (raw && min && json_number_value(raw) < json_number_value(min))
-			return fail(w, "raw must not be below min");
-		if (raw && max && json_number_value(raw) > json_number_value(max))
-			return fail(w, "raw must not be above max");
+		if (raw && min && json_number_value(raw) < json_number_value(min)) {
+			push_key(w, "raw");
+			return fail(w, "must not be below min");
+		}
+		if (raw && max && json_number_value(raw) > json_number_value(max)) {
+			push_key(w, "raw");
+			return fail(w, "must not be above max");
+		}
 		pop(w, l);
 	}
 	return 0;
@@ -888,6 +892,31 @@ static int check_context(struct walk *w, const json_t *ctx, const json_t *object
 	return 0;
 }
 
+/* RFC 6838 type "/" subtype, then optional "; name=value" parameters. */
+static int is_media_type(const char *s)
+{
+	static const char token[] = "!#$&-^_.+";
+	for (int part = 0; part < 2; part++) {
+		size_t n = 0;
+		for (; *s && (isalnum((unsigned char)*s) || strchr(token, *s)); s++)
+			n++;
+		if (n == 0 || n > 127)
+			return 0;
+		if (part == 0 && *s++ != '/')
+			return 0;
+	}
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return 1;
+	if (*s != ';')
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 static int check_attachments(struct walk *w, const json_t *list)
 {
 	static const char *const keys[] = { "usageType", "display", "description", "contentType",
@@ -911,7 +940,7 @@ static int check_attachments(struct walk *w, const json_t *list)
 		if (field_language_map(w, a, "display") != 0)
 			return -1;
 		const char *ct = json_string_value(json_object_get(a, "contentType"));
-		if (!ct || !strchr(ct, '/') || strchr(ct, ' ')) {
+		if (!ct || !is_media_type(ct)) {
 			push_key(w, "contentType");
 			return fail(w, "is required and must be an Internet media type");
 		}
@@ -1031,6 +1060,11 @@ static int check_statement_body(struct walk *w, const json_t *s, int sub)
 			const json_t *m = json_object_get(v, "member");
 			if (json_array_size(m) != 2)
 				return fail(w, "a Group authority must have exactly two Agent members (OAuth)");
+			static const char *const ifis[] = { "mbox", "mbox_sha1sum", "openid", "account", NULL };
+			for (int i = 0; ifis[i]; i++)
+				if (json_object_get(v, ifis[i]))
+					return fail(w, "a Group authority is an anonymous OAuth pair: it must not have %s",
+						    ifis[i]);
 		}
 		pop(w, l);
 	}

@@ -51,15 +51,20 @@ static double now_ms(void)
 void http_send(struct http_request *req, int status, const char *content_type,
 	       const void *body, size_t len, const char *extra_headers)
 {
-	char head[2048];
+	char head[2048], date[40];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	int n = snprintf(head, sizeof(head),
 			 "HTTP/1.1 %d %s\r\n"
+			 "Date: %s\r\n"
 			 "Content-Type: %s\r\n"
 			 "Content-Length: %zu\r\n"
 			 "Cache-Control: no-store\r\n"
 			 SECURITY_HEADERS
 			 "%s\r\n",
-			 status, mg_get_response_code_text(req->conn, status),
+			 status, mg_get_response_code_text(req->conn, status), date,
 			 content_type, len, extra_headers ? extra_headers : "");
 	if (n < 0 || (size_t)n >= sizeof(head)) {
 		log_event(LOG_ERROR, "http_header_overflow", "status=%d", status);
