@@ -3,6 +3,7 @@
  * writer as the server, so it is safe while the server runs. */
 #include "auth.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,4 +278,32 @@ int lrs_client_command(const struct config *cfg, struct db *db, int argc, char *
 			"       vern lrs-client list\n"
 			"       vern lrs-client remove KEY\n");
 	return 2;
+}
+
+/* ---- the version each client spoke last ---- */
+
+#define VERSION_SLOTS 1024
+
+static struct {
+	long long client_id;
+	int version;
+} last_versions[VERSION_SLOTS];
+static pthread_mutex_t last_versions_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void lrs_auth_remember_version(long long client_id, int version)
+{
+	size_t slot = (size_t)client_id % VERSION_SLOTS;
+	pthread_mutex_lock(&last_versions_lock);
+	last_versions[slot].client_id = client_id;
+	last_versions[slot].version = version;
+	pthread_mutex_unlock(&last_versions_lock);
+}
+
+int lrs_auth_last_version(long long client_id)
+{
+	size_t slot = (size_t)client_id % VERSION_SLOTS;
+	pthread_mutex_lock(&last_versions_lock);
+	int v = last_versions[slot].client_id == client_id ? last_versions[slot].version : 0;
+	pthread_mutex_unlock(&last_versions_lock);
+	return v;
 }

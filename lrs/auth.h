@@ -20,6 +20,12 @@ int lrs_auth_basic(struct server *srv, const char *authorization, struct lrs_cli
 
 /* Parses a space- or comma-separated scope list into a mask. Returns 0, or
  * -1 naming the unknown scope in err. */
+/* The xAPI version a client used last (in memory, per process), so that a
+ * request missing X-Experience-API-Version is answered in the version that
+ * client speaks. lrs_auth_last_version returns 0 when unknown. */
+void lrs_auth_remember_version(long long client_id, int version);
+int lrs_auth_last_version(long long client_id);
+
 int lrs_scopes_parse(const char *text, unsigned *mask, char *err, size_t errsize);
 
 /* `vern lrs-client add --name NAME [--key KEY --secret SECRET] [--scope S]`,

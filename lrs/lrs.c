@@ -397,6 +397,10 @@ void lrs_dispatch(struct http_request *req)
 	}
 	const char *version = lrs_header(&x, "X-Experience-API-Version");
 	if (!version) {
+		/* Answer in the version this client spoke last, if it is known. */
+		if (lrs_auth_basic(x.srv, lrs_header(&x, "Authorization"), &x.client) == 0 &&
+		    lrs_auth_last_version(x.client.id) == LRS_V103)
+			x.version_string = "1.0.3";
 		lrs_send_error(&x, 400, "missing_version",
 			       "the X-Experience-API-Version header is required (1.0.3 or 2.0.0)");
 		goto out;
@@ -420,6 +424,7 @@ void lrs_dispatch(struct http_request *req)
 			       "HTTP Basic authentication with an LRS client key and secret is required");
 		goto out;
 	}
+	lrs_auth_remember_version(x.client.id, (int)x.version);
 	unsigned need = (x.method == HTTP_GET || x.method == HTTP_HEAD) ? res->read_scopes
 									: res->write_scopes;
 	if (!(x.client.scopes & need)) {
