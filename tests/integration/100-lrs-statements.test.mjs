@@ -3,6 +3,7 @@
 // hostile input that must leave nothing stored.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { assertNoSanitizerFindings, rawRequest, statusOf } from './lib/server.mjs';
 import { startLrs, addLrsClient, lrsHandle, statement, randomUUID } from './lib/lrs.mjs';
 
@@ -133,6 +134,55 @@ test('statements: store', async (t) => {
     const many = Array.from({ length: 10001 }, () => ({ actor: { mbox: 'mailto:a@b.c' }, verb: { id: 'http://x.y/v' }, object: { id: 'http://x.y/a' } }));
     const r = await xapi('statements', { method: 'POST', body: many });
     assert.equal(r.status, 413);
+    const after = (await xapi('statements?limit=0')).json?.statements?.length;
+    assert.equal(after, before);
+  });
+
+  await t.test('hostile batches, multipart and query parameters', async () => {
+    const before = (await xapi('statements?limit=0')).json?.statements?.length;
+    // 50,000 statements are over the body limit: refused before the body is
+    // read (413, connection closed), so over a raw socket.
+    const many = JSON.stringify(Array.from({ length: 50000 }, () => statement()));
+    const manyHead = `POST /xapi/statements HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${lrs.auth}\r\n` +
+      `X-Experience-API-Version: 1.0.3\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(many)}\r\nConnection: close\r\n\r\n`;
+    const manyResp = await rawRequest(lrs.srv.port, Buffer.concat([Buffer.from(manyHead), Buffer.from(many)]), { timeoutMs: 10000 });
+    assert.equal(statusOf(manyResp), 413, manyResp.slice(0, 200));
+    const id = randomUUID();
+    const dup = [statement({ id }), statement({ id })];
+    assert.equal((await xapi('statements', { method: 'POST', body: dup })).status, 400);
+
+    const att = { usageType: 'http://adlnet.gov/expapi/attachments/signature', display: { en: 'a' },
+      contentType: 'text/plain', length: 5, sha2: createHash('sha256').update('hello').digest('hex') };
+    const st = JSON.stringify(statement({ attachments: [att] }));
+    const mp = (parts) => Buffer.from(parts.map((p) => `--B\r\n${p}\r\n`).join('') + '--B--\r\n');
+    const jsonPart = `Content-Type: application/json\r\n\r\n${st}`;
+    const cases = [
+      ['missing part', mp([jsonPart])],
+      ['mismatched part', mp([jsonPart, 'Content-Type: text/plain\r\nX-Experience-API-Hash: ' +
+        att.sha2 + '\r\nContent-Transfer-Encoding: binary\r\n\r\nHELLO'])],
+      ['unterminated', Buffer.from(`--B\r\n${jsonPart}\r\n--B\r\nContent-Type: text/plain`)],
+    ];
+    for (const [name, body] of cases) {
+      const r = await xapi('statements', { method: 'POST', body, headers: { 'Content-Type': 'multipart/mixed; boundary=B' } });
+      assert.ok(r.status >= 400 && r.status < 500, `${name}: ${r.status} ${r.text.slice(0, 200)}`);
+      assert.ok(r.json?.error, name);
+    }
+    // A Content-Length that claims more than is sent: the server waits for
+    // the rest, then gives up; it must not store a half statement.
+    const body = JSON.stringify(statement());
+    const head = `POST /xapi/statements HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${lrs.auth}\r\n` +
+      `X-Experience-API-Version: 1.0.3\r\nContent-Type: application/json\r\nContent-Length: ${body.length + 100}\r\nConnection: close\r\n\r\n`;
+    await rawRequest(lrs.srv.port, Buffer.from(head + body), { timeoutMs: 1500 }).catch(() => '');
+
+    const q = await xapi('statements?limit=100000000');
+    assert.equal(q.status, 200, 'a huge limit is capped at the server maximum (xAPI: limit is a maximum)');
+    assert.ok(q.json.statements.length <= 500);
+    for (const bad of ['agent=not-json', 'agent=%7B%22name%22%3A%22x%22%7D', 'verb=notiri', 'since=yesterday',
+      'limit=-1', 'registration=nope', 'ascending=maybe', 'format=everything']) {
+      const r = await xapi(`statements?${bad}`);
+      assert.equal(r.status, 400, `${bad}: ${r.status}`);
+      assert.ok(r.json?.error, bad);
+    }
     const after = (await xapi('statements?limit=0')).json?.statements?.length;
     assert.equal(after, before);
   });
