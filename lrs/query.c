@@ -527,38 +527,51 @@ struct filter {
 	int direct_only;
 };
 
-static int build_sql(const struct query *q, int mine_only, struct filter *f, int nf, char *sql,
-		     size_t size)
+int lrs_query_sql(const struct lrs_query_shape *q, char *sql, size_t size)
 {
 	size_t o = 0;
 	const char *cmp = q->ascending ? ">" : "<";
+	/* With a filter, order and bound by the index row's seq (equal to the
+	 * statement's) so SQLite walks the index in order and never sorts. */
+	const char *seq = q->nfilters > 0 ? "d.seq" : "s.seq";
 #define ADD(...) o += (size_t)snprintf(sql + o, o < size ? size - o : 0, __VA_ARGS__)
-	if (nf > 0) {
+	if (q->nfilters > 0) {
 		ADD("SELECT s.seq, s.full, s.stored_ms FROM statement_index d "
 		    "JOIN statements s ON s.seq = d.seq WHERE d.kind = ?1 AND d.value = ?2%s",
-		    f[0].direct_only ? " AND d.direct = 1" : "");
+		    q->direct_only[0] ? " AND d.direct = 1" : "");
 	} else {
 		ADD("SELECT s.seq, s.full, s.stored_ms FROM statements s WHERE 1");
 	}
-	for (int i = 1; i < nf; i++) {
+	for (int i = 1; i < q->nfilters && i < 4; i++) {
 		ADD(" AND EXISTS(SELECT 1 FROM statement_index i%d WHERE i%d.kind = ?%d AND i%d.value = ?%d "
 		    "AND i%d.seq = s.seq", i, i, 2 * i + 1, i, 2 * i + 2, i);
-		if (f[i].direct_only)
+		if (q->direct_only[i])
 			ADD(" AND i%d.direct = 1", i);
 		ADD(")");
 	}
-	ADD(" AND s.voided = 0 AND s.seq <= ?20");
+	ADD(" AND s.voided = 0 AND %s <= ?20", seq);
 	if (q->cursor)
-		ADD(" AND s.seq %s ?21", cmp);
-	if (q->since_ms >= 0)
+		ADD(" AND %s %s ?21", seq, cmp);
+	if (q->since)
 		ADD(" AND s.stored_ms > ?22");
-	if (q->until_ms >= 0)
+	if (q->until)
 		ADD(" AND s.stored_ms <= ?23");
-	if (mine_only)
+	if (q->mine_only)
 		ADD(" AND s.client_id = ?24");
-	ADD(" ORDER BY s.seq %s LIMIT ?25", q->ascending ? "ASC" : "DESC");
+	ADD(" ORDER BY %s %s LIMIT ?25", seq, q->ascending ? "ASC" : "DESC");
 #undef ADD
 	return o < size ? 0 : -1;
+}
+
+static int build_sql(const struct query *q, int mine_only, struct filter *f, int nf, char *sql,
+		     size_t size)
+{
+	struct lrs_query_shape shape = { .nfilters = nf, .ascending = q->ascending,
+					 .cursor = q->cursor != 0, .since = q->since_ms >= 0,
+					 .until = q->until_ms >= 0, .mine_only = mine_only };
+	for (int i = 0; i < nf && i < 4; i++)
+		shape.direct_only[i] = f[i].direct_only;
+	return lrs_query_sql(&shape, sql, size);
 }
 
 static void run_query(struct lrs_ctx *x, struct query *q)

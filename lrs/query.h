@@ -5,8 +5,22 @@
 #ifndef VERN_LRS_QUERY_H
 #define VERN_LRS_QUERY_H
 
+#include <stddef.h>
+
 #include "lrs.h"
 
 void lrs_statements_get(struct lrs_ctx *x);
+
+/* The shape of a filtered query: which parts its SQL has. Filters are
+ * statement_index lookups (activity, agent, registration, verb; the first
+ * drives the walk). Exposed so tests can check every shape's plan. */
+struct lrs_query_shape {
+	int nfilters;          /* 0..4 */
+	int direct_only[4];
+	int ascending, cursor, since, until, mine_only;
+};
+
+/* Writes the SELECT for shape into sql. Returns 0, or -1 if too long. */
+int lrs_query_sql(const struct lrs_query_shape *shape, char *sql, size_t size);
 
 #endif
