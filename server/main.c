@@ -17,6 +17,7 @@
 #include "demo.h"
 #include "http.h"
 #include "log.h"
+#include "people_import.h"
 #include "server.h"
 #include "../lrs/auth.h"
 
@@ -26,6 +27,7 @@ struct command {
 	const char *args;
 	const char *help;
 	const char *const *own_flags; /* the command's own --flags taking a value */
+	const char *const *own_switches; /* the command's own --flags without a value */
 };
 
 static int cmd_serve(struct config *cfg, int argc, char **argv);
@@ -34,22 +36,27 @@ static int cmd_backup(struct config *cfg, int argc, char **argv);
 static int cmd_demo(struct config *cfg, int argc, char **argv);
 static int cmd_version(struct config *cfg, int argc, char **argv);
 static int cmd_lrs_client(struct config *cfg, int argc, char **argv);
+static int cmd_people(struct config *cfg, int argc, char **argv);
+
+static const char *const people_switches[] = { "--dry-run", "--partial", "--force", NULL };
 
 static const char *const lrs_client_flags[] = { "--name", "--key", "--secret", "--scope", NULL };
 
 static const struct command commands[] = {
 	{ "serve", cmd_serve, "[--config FILE] [--listen ADDR:PORT] [--db PATH] [--data DIR]",
-	  "run the server until SIGINT or SIGTERM", NULL },
-	{ "migrate", cmd_migrate, "[--db PATH]", "apply pending database migrations and exit", NULL },
+	  "run the server until SIGINT or SIGTERM", NULL, NULL },
+	{ "migrate", cmd_migrate, "[--db PATH]", "apply pending database migrations and exit", NULL, NULL },
 	{ "backup", cmd_backup, "DEST [--db PATH]",
-	  "write a consistent copy of the database to DEST, also while the server runs", NULL },
+	  "write a consistent copy of the database to DEST, also while the server runs", NULL, NULL },
 	{ "demo", cmd_demo, "[--db PATH]",
-	  "create or refresh the demo municipality in the database", NULL },
+	  "create or refresh the demo municipality in the database", NULL, NULL },
 	{ "lrs-client", cmd_lrs_client,
 	  "add --name NAME [--key KEY --secret SECRET] [--scope SCOPES] | list | remove KEY",
-	  "manage the clients (key and secret) of the xAPI LRS", lrs_client_flags },
-	{ "version", cmd_version, "", "print the version", NULL },
-	{ NULL, NULL, NULL, NULL, NULL },
+	  "manage the clients (key and secret) of the xAPI LRS", lrs_client_flags, NULL },
+	{ "people", cmd_people, "import FILE.csv [--dry-run] [--partial] [--force]",
+	  "import units or employees from a CSV export (see README)", NULL, people_switches },
+	{ "version", cmd_version, "", "print the version", NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 static void usage(FILE *out)
@@ -116,6 +123,13 @@ static int load_config(const struct command *c, struct config *cfg, int argc, ch
 		}
 		if (strncmp(argv[i], "--config=", 9) == 0)
 			continue;
+		int is_switch = 0;
+		for (const char *const *f = c->own_switches; f && *f; f++)
+			is_switch |= strcmp(*f, argv[i]) == 0;
+		if (is_switch) {
+			pos[(*npos)++] = argv[i];
+			continue;
+		}
 		if (is_own_flag(c, argv[i])) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "vern: %s needs a value\n", argv[i]);
@@ -281,6 +295,16 @@ static int cmd_lrs_client(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = lrs_client_command(cfg, db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
+static int cmd_people(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = people_command(db, argc, argv);
 	db_close(db);
 	return rc;
 }
