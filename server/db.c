@@ -91,8 +91,16 @@ sqlite3 *db_handle(struct db_conn *c) { return c->h; }
 
 sqlite3_stmt *db_stmt(struct db_conn *c, const char *sql)
 {
-	for (int i = 0; i < c->ncache; i++) {
-		if (c->cache[i].sql == sql || strcmp(c->cache[i].sql, sql) == 0) {
+	/* Callers pass literals: match by address first, by text only after. */
+	int hit = -1;
+	for (int i = 0; i < c->ncache && hit < 0; i++)
+		if (c->cache[i].sql == sql)
+			hit = i;
+	for (int i = 0; i < c->ncache && hit < 0; i++)
+		if (strcmp(c->cache[i].sql, sql) == 0)
+			hit = i;
+	for (int i = hit; i >= 0; i = -1) {
+		{
 			sqlite3_stmt *st = c->cache[i].st;
 			sqlite3_reset(st);
 			sqlite3_clear_bindings(st);
@@ -187,9 +195,13 @@ static int open_conn(struct db_conn *c, const char *path, int readonly,
 	sqlite3_busy_timeout(c->h, opt->busy_timeout_ms);
 	sqlite3_extended_result_codes(c->h, 1);
 	const char *pragmas = readonly
-		? "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
+		? "PRAGMA foreign_keys=ON; PRAGMA query_only=ON; PRAGMA cache_size=-16384;"
+		  " PRAGMA mmap_size=268435456;"
 		: "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-		  " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
+		  " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+		  /* The writer keeps the hot index pages (statement_index grows by
+		   * several rows per statement) in memory: 64 MB page cache. */
+		  " PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;";
 	if (exec_sql(c->h, pragmas, err, errsize) != 0) {
 		conn_close(c);
 		return -1;
