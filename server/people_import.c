@@ -415,7 +415,7 @@ int people_import_csv(struct db *db, const char *text, size_t len, const struct 
 	free(r);
 	/* The writer runs even after errors, to report unknown units, managers
 	 * and roles too; it rolls everything back when there is any error. */
-	if (rc >= 0) {
+	{
 		int w = db_write(db, import_job, &j);
 		if (w != DB_OK && w != DB_INVALID) {
 			fprintf(j.err, "the database write failed\n");
