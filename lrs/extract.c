@@ -156,6 +156,26 @@ int lrs_extract(const json_t *st, struct lrs_extract *out)
 		lrs_extract_free(out);
 		return -1;
 	}
+	const json_t *object = json_object_get(st, "object");
+	const char *otype = json_string_value(json_object_get(object, "objectType"));
+	const char *vid = json_string_value(json_object_get(verb, "id"));
+	const char *aid = json_string_value(json_object_get(object, "id"));
+	if (vid && aid && (!otype || strcmp(otype, "Activity") == 0)) {
+		size_t vl = strlen(vid), al = strlen(aid);
+		char *pair = malloc(vl + al + 2);
+		int rc = -1;
+		if (pair) {
+			memcpy(pair, vid, vl);
+			pair[vl] = LRS_IX_PAIR_SEP;
+			memcpy(pair + vl + 1, aid, al + 1);
+			rc = add_row(out, LRS_IX_VERB_ACTIVITY, 1, pair);
+			free(pair);
+		}
+		if (rc != 0) {
+			lrs_extract_free(out);
+			return -1;
+		}
+	}
 	qsort(out->rows, out->nrows, sizeof(out->rows[0]), by_direct_desc);
 	return 0;
 }

@@ -6,7 +6,13 @@
 #include <jansson.h>
 #include <stddef.h>
 
-enum lrs_index_kind { LRS_IX_VERB = 1, LRS_IX_ACTIVITY = 2, LRS_IX_AGENT = 3, LRS_IX_REGISTRATION = 4 };
+enum lrs_index_kind { LRS_IX_VERB = 1, LRS_IX_ACTIVITY = 2, LRS_IX_AGENT = 3, LRS_IX_REGISTRATION = 4,
+		      LRS_IX_VERB_ACTIVITY = 5 };
+
+/* Kind 5 rows pair the verb with the object activity ("verb\x1factivity"),
+ * so the commonest LMS query (verb and activity) is one index range of
+ * exactly its matches. */
+#define LRS_IX_PAIR_SEP '\x1f'
 
 struct lrs_index_row {
 	int kind;

@@ -578,14 +578,26 @@ static void run_query(struct lrs_ctx *x, struct query *q)
 {
 	struct filter f[4];
 	int nf = 0;
+	/* verb and activity (not related): one range of exactly the matches */
+	char pair_buf[8192];
+	const char *pair = NULL;
+	if (q->verb && q->activity && !q->related_activities &&
+	    strlen(q->verb) + strlen(q->activity) + 2 <= sizeof(pair_buf)) {
+		size_t vl = strlen(q->verb);
+		memcpy(pair_buf, q->verb, vl);
+		pair_buf[vl] = LRS_IX_PAIR_SEP;
+		memcpy(pair_buf + vl + 1, q->activity, strlen(q->activity) + 1);
+		pair = pair_buf;
+		f[nf++] = (struct filter){ LRS_IX_VERB_ACTIVITY, pair, 1 };
+	}
 	/* the most selective filters first: the first one drives the walk */
-	if (q->activity)
+	if (q->activity && !pair)
 		f[nf++] = (struct filter){ LRS_IX_ACTIVITY, q->activity, !q->related_activities };
 	if (q->has_agent)
 		f[nf++] = (struct filter){ LRS_IX_AGENT, q->agent, !q->related_agents };
 	if (q->registration)
 		f[nf++] = (struct filter){ LRS_IX_REGISTRATION, q->registration, 1 };
-	if (q->verb)
+	if (q->verb && !pair)
 		f[nf++] = (struct filter){ LRS_IX_VERB, q->verb, 1 };
 	int mine_only = !(x->client.scopes & (LRS_SCOPE_ALL | LRS_SCOPE_ALL_READ | LRS_SCOPE_STATEMENTS_READ));
 	char sql[2048];
