@@ -11,6 +11,12 @@ import { startLrs } from './lib/lrs.mjs';
 
 const COMPLETED = XAPI.Verbs.COMPLETED;
 
+// The library rejects with an axios error carrying the HTTP answer.
+const status = (code) => (e) => {
+  assert.equal(e.response?.status, code, `expected HTTP ${code}, got ${e.response?.status ?? e}`);
+  return true;
+};
+
 function learner(n) {
   return { objectType: 'Agent', name: `Ansatt ${n}`, account: { homePage: 'https://vern.example', name: `e-${n}` } };
 }
@@ -74,7 +80,7 @@ for (const version of ['1.0.3', '2.0.0']) {
       assert.ok(!q.data.statements.some((s) => s.id === firstId));
       const v = await xapi.getVoidedStatement({ voidedStatementId: firstId });
       assert.equal(v.data.id, firstId);
-      await assert.rejects(xapi.getStatement({ statementId: firstId }));
+      await assert.rejects(xapi.getStatement({ statementId: firstId }), status(404));
     });
 
     await t.test('state with registration: set, merge, list, get, delete', async () => {
@@ -91,7 +97,7 @@ for (const version of ['1.0.3', '2.0.0']) {
       const other = await xapi.getStates({ agent, activityId: course, registration: randomUUID() });
       assert.deepEqual(other.data, []);
       await xapi.deleteState({ ...base, stateId: 'bookmark' });
-      await assert.rejects(xapi.getState({ ...base, stateId: 'bookmark' }));
+      await assert.rejects(xapi.getState({ ...base, stateId: 'bookmark' }), status(404));
       await xapi.deleteStates({ agent, activityId: course, registration });
       assert.deepEqual((await xapi.getStates({ agent, activityId: course, registration })).data, []);
     });
@@ -104,7 +110,10 @@ for (const version of ['1.0.3', '2.0.0']) {
       assert.ok(etag);
       await xapi.setActivityProfile({ activityId: course, profileId: 'policy', profile: { passmark: 0.9 }, etag, matchHeader: 'If-Match' });
       await assert.rejects(xapi.setActivityProfile({ activityId: course, profileId: 'policy', profile: { passmark: 1 }, etag, matchHeader: 'If-Match' }),
-        'a stale ETag must be refused (412)');
+        status(412), 'a stale ETag must be refused');
+      await assert.rejects(xapi.setActivityProfile({ activityId: course, profileId: 'policy', profile: { passmark: 1 }, etag: '*', matchHeader: 'If-None-Match' }),
+        status(412), 'If-None-Match: * on an existing document must be refused');
+      assert.deepEqual((await xapi.getActivityProfile({ activityId: course, profileId: 'policy' })).data, { passmark: 0.9 });
       assert.deepEqual((await xapi.getActivityProfiles({ activityId: course })).data, ['policy']);
 
       const agent = learner(8);
@@ -113,7 +122,7 @@ for (const version of ['1.0.3', '2.0.0']) {
       const ap = await xapi.getAgentProfile({ agent, profileId: 'preferences' });
       assert.deepEqual(ap.data, { language: 'nb', textSize: 'large' });
       await xapi.deleteAgentProfile({ agent, profileId: 'preferences', etag: ap.headers.etag });
-      await assert.rejects(xapi.getAgentProfile({ agent, profileId: 'preferences' }));
+      await assert.rejects(xapi.getAgentProfile({ agent, profileId: 'preferences' }), status(404));
     });
 
     await t.test('activities and agents resources', async () => {
