@@ -29,6 +29,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "utf8.h"
+
 #define UNPACK_BLOCK (64 * 1024)
 #define REMOVE_MAX_DEPTH 64
 
@@ -41,24 +43,6 @@ void unpack_limits_init(struct unpack_limits *lim)
 
 /* ---- names as text ---- */
 
-/* Length of the UTF-8 sequence at s (1-4), or 0 when it is malformed,
- * overlong, a surrogate or beyond U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-	if (!len || (len == 2 && c < 0xc2) || (len == 4 && c > 0xf4))
-		return 0;
-	for (size_t k = 1; k < len; k++)
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;   /* also stops at the terminating NUL */
-	if (len == 3 && ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0)))
-		return 0;
-	if (len == 4 && ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90)))
-		return 0;
-	return len;
-}
-
 /* 1 when the bytes at s start a control character: C0, DEL or C1. */
 static int is_control(const unsigned char *s)
 {
@@ -69,11 +53,13 @@ static int is_control(const unsigned char *s)
 static int text_ok(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		size_t n = utf8_seq(p);
+	size_t left = strlen(s);
+	while (left) {
+		size_t n = utf8_seq_len(p, left);
 		if (!n || is_control(p))
 			return 0;
 		p += n;
+		left -= n;
 	}
 	return 1;
 }
@@ -137,7 +123,7 @@ static const char *name_problem(const char *name)
 		return "has a backslash in its name";
 	const unsigned char *p = (const unsigned char *)name;
 	while (*p) {
-		size_t n = utf8_seq(p);
+		size_t n = utf8_seq_len(p, strlen((const char *)p));
 		if (!n)
 			return "has a name that is not valid UTF-8";
 		if (is_control(p))

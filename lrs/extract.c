@@ -144,6 +144,17 @@ static int by_direct_desc(const void *a, const void *b)
 	return y->direct - x->direct;
 }
 
+int lrs_verb_activity_key(const char *verb, const char *activity, char *buf, size_t size)
+{
+	size_t vl = strlen(verb), al = strlen(activity);
+	if (vl + al + 2 > size)
+		return -1;
+	memcpy(buf, verb, vl);
+	buf[vl] = LRS_IX_PAIR_SEP;
+	memcpy(buf + vl + 1, activity, al + 1);
+	return 0;
+}
+
 int lrs_extract(const json_t *st, struct lrs_extract *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -161,16 +172,12 @@ int lrs_extract(const json_t *st, struct lrs_extract *out)
 	const char *vid = json_string_value(json_object_get(verb, "id"));
 	const char *aid = json_string_value(json_object_get(object, "id"));
 	if (vid && aid && (!otype || strcmp(otype, "Activity") == 0)) {
-		size_t vl = strlen(vid), al = strlen(aid);
-		char *pair = malloc(vl + al + 2);
-		int rc = -1;
-		if (pair) {
-			memcpy(pair, vid, vl);
-			pair[vl] = LRS_IX_PAIR_SEP;
-			memcpy(pair + vl + 1, aid, al + 1);
+		size_t size = strlen(vid) + strlen(aid) + 2;
+		char *pair = malloc(size);
+		int rc = pair ? lrs_verb_activity_key(vid, aid, pair, size) : -1;
+		if (rc == 0)
 			rc = add_row(out, LRS_IX_VERB_ACTIVITY, 1, pair);
-			free(pair);
-		}
+		free(pair);
 		if (rc != 0) {
 			lrs_extract_free(out);
 			return -1;

@@ -14,6 +14,10 @@ enum lrs_index_kind { LRS_IX_VERB = 1, LRS_IX_ACTIVITY = 2, LRS_IX_AGENT = 3, LR
  * exactly its matches. */
 #define LRS_IX_PAIR_SEP '\x1f'
 
+/* Writes the kind 5 value for verb and activity into buf. Returns 0, or -1
+ * when it does not fit in size bytes. */
+int lrs_verb_activity_key(const char *verb, const char *activity, char *buf, size_t size);
+
 struct lrs_index_row {
 	int kind;
 	int direct;

@@ -493,13 +493,7 @@ static void get_single(struct lrs_ctx *x, const char *id, int voided)
 	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 2) != voided ||
 	    (mine_only && sqlite3_column_int64(st, 3) != x->client.id)) {
 		db_reader_put(x->srv->db, c);
-		char iso[32], hdr[96], detail[96];
-		lrs_format_time(consistent, iso, sizeof(iso));
-		snprintf(hdr, sizeof(hdr), "X-Experience-API-Consistent-Through: %s\r\n", iso);
-		snprintf(detail, sizeof(detail), "no %sstatement with id %s", voided ? "voided " : "", lower);
-		json_t *e = json_pack("{s:s, s:s}", "error", "not_found", "detail", detail);
-		lrs_send_json(x, 404, e, hdr);
-		json_decref(e);
+		lrs_send_error(x, 404, "not_found", "no %sstatement with id %s", voided ? "voided " : "", lower);
 		return;
 	}
 	long long seq = sqlite3_column_int64(st, 0);
@@ -582,11 +576,7 @@ static void run_query(struct lrs_ctx *x, struct query *q)
 	char pair_buf[8192];
 	const char *pair = NULL;
 	if (q->verb && q->activity && !q->related_activities &&
-	    strlen(q->verb) + strlen(q->activity) + 2 <= sizeof(pair_buf)) {
-		size_t vl = strlen(q->verb);
-		memcpy(pair_buf, q->verb, vl);
-		pair_buf[vl] = LRS_IX_PAIR_SEP;
-		memcpy(pair_buf + vl + 1, q->activity, strlen(q->activity) + 1);
+	    lrs_verb_activity_key(q->verb, q->activity, pair_buf, sizeof(pair_buf)) == 0) {
 		pair = pair_buf;
 		f[nf++] = (struct filter){ LRS_IX_VERB_ACTIVITY, pair, 1 };
 	}

@@ -4,24 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int utf8_ok(const unsigned char *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
-		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-		if (!len || i + len > n || (len == 2 && c < 0xc2) || (len == 4 && c > 0xf4))
-			return 0;
-		for (size_t k = 1; k < len; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-		if (len == 3 && ((c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xed && s[i + 1] >= 0xa0)))
-			return 0;
-		if (len == 4 && ((c == 0xf0 && s[i + 1] < 0x90) || (c == 0xf4 && s[i + 1] >= 0x90)))
-			return 0;
-		i += len;
-	}
-	return 1;
-}
+#include "utf8.h"
 
 void csv_init(struct csv *r, const char *text, size_t len)
 {
@@ -95,7 +78,7 @@ int csv_next(struct csv *r)
 			}
 		}
 		field[flen] = '\0';
-		if (memchr(field, '\0', flen) || !utf8_ok((const unsigned char *)field, flen))
+		if (memchr(field, '\0', flen) || !utf8_valid(field, flen))
 			return fail(r, "a field is not valid UTF-8 text");
 		/* trim surrounding spaces */
 		char *s = field;

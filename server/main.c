@@ -79,9 +79,9 @@ static void command_usage(const struct command *c)
 /* Builds the configuration from defaults, --config FILE, VERN_* and flags;
  * leaves the positional arguments in pos. Returns 0, 1 for --help, or 2 on
  * a configuration error (already reported). */
-static int is_own_flag(const struct command *c, const char *arg)
+static int in_list(const char *const *list, const char *arg)
 {
-	for (const char *const *f = c->own_flags; f && *f; f++)
+	for (const char *const *f = list; f && *f; f++)
 		if (strcmp(*f, arg) == 0)
 			return 1;
 	return 0;
@@ -123,14 +123,11 @@ static int load_config(const struct command *c, struct config *cfg, int argc, ch
 		}
 		if (strncmp(argv[i], "--config=", 9) == 0)
 			continue;
-		int is_switch = 0;
-		for (const char *const *f = c->own_switches; f && *f; f++)
-			is_switch |= strcmp(*f, argv[i]) == 0;
-		if (is_switch) {
+		if (in_list(c->own_switches, argv[i])) {
 			pos[(*npos)++] = argv[i];
 			continue;
 		}
-		if (is_own_flag(c, argv[i])) {
+		if (in_list(c->own_flags, argv[i])) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "vern: %s needs a value\n", argv[i]);
 				return 2;
