@@ -180,6 +180,11 @@ void lrs_send_error(struct lrs_ctx *x, int status, const char *error, const char
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	if (!x->req) {
+		if (x->error_out)
+			snprintf(x->error_out, x->error_size, "%s: %s", error, detail);
+		return;
+	}
 	json_t *obj = json_pack("{s:s, s:s}", "error", error, "detail", detail);
 	if (!obj)
 		obj = json_pack("{s:s, s:s}", "error", error, "detail", "");

@@ -61,6 +61,8 @@ struct lrs_ctx {
 	const char *body;            /* request content (form "content" for alt) */
 	size_t body_len;
 	char *body_owned;            /* set when body was decoded from a form */
+	char *error_out;             /* internal use (req NULL): errors land here */
+	size_t error_size;
 };
 
 /* A query (or alternate-syntax form) parameter, URL-decoded; NULL if absent. */
@@ -83,6 +85,16 @@ void lrs_send_empty(struct lrs_ctx *x, int status, const char *extra_headers);
 /* {"error": error, "detail": "..."} */
 void lrs_send_error(struct lrs_ctx *x, int status, const char *error,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Stores statements made by Vern itself (course player, demo, plugins)
+ * with the same validation, atomicity and durability as POST /xapi/statements.
+ * statements is an object or an array (not modified). The authority is Vern
+ * (account "vern" on public_url). On success returns 0 and, if ids is not
+ * NULL, sets *ids to a new array of the stored ids; otherwise returns the
+ * HTTP status an xAPI client would have got (400, 409, 413, 503) with err
+ * set. */
+int lrs_store_internal(struct server *srv, const json_t *statements, json_t **ids, char *err,
+		       size_t errsize);
 
 /* The route entry point (routes.c): /xapi/ and everything below it. */
 void lrs_dispatch(struct http_request *req);

@@ -594,6 +594,50 @@ out:
 	free(parts);
 }
 
+int lrs_store_internal(struct server *srv, const json_t *statements, json_t **ids, char *err,
+		       size_t errsize)
+{
+	if (ids)
+		*ids = NULL;
+	snprintf(err, errsize, "not stored");
+	struct lrs_ctx x;
+	memset(&x, 0, sizeof(x));
+	x.srv = srv;
+	x.version = LRS_V200;
+	x.version_string = "2.0.0";
+	x.method = HTTP_POST;
+	x.resource = "statements";
+	x.error_out = err;
+	x.error_size = errsize;
+	x.client.authority = json_pack("{s:s, s:s, s:{s:s, s:s}}", "objectType", "Agent", "name",
+				       "Vern", "account", "homePage", srv->cfg.public_url, "name",
+				       "vern");
+	int single = json_is_object(statements);
+	json_t *arr = single ? json_array() : json_deep_copy(statements);
+	if (single)
+		json_array_append_new(arr, json_deep_copy(statements));
+	if (!x.client.authority || !json_is_array(arr)) {
+		snprintf(err, errsize, "bad_json: statements must be an object or an array");
+		json_decref(arr);
+		json_decref(x.client.authority);
+		return 400;
+	}
+	struct batch b;
+	memset(&b, 0, sizeof(b));
+	int status = store(&x, arr, single, NULL, 0, &b);
+	if (status == 0 && ids) {
+		*ids = json_array();
+		for (size_t i = 0; i < b.n; i++)
+			json_array_append_new(*ids, json_string(b.items[i].id));
+	}
+	if (status == 0)
+		err[0] = 0;
+	free_batch(&b);
+	json_decref(arr);
+	json_decref(x.client.authority);
+	return status;
+}
+
 void lrs_statements(struct lrs_ctx *x)
 {
 	switch (x->method) {
