@@ -41,6 +41,7 @@ static const struct config_key keys[] = {
 	STR(db, "./vern-data/vern.db", "SQLite database file"),
 	STR(data_dir, "./vern-data", "directory for course content and uploads (flag --data)"),
 	STR(public_url, "", "base URL in links and emails (default http://<listen>)"),
+	STR(www_dir, "./admin/www", "directory of the web pages, styles and scripts"),
 	{ "log_level", CT_LOGLEVEL, offsetof(struct config, log_level),
 	  sizeof(((struct config *)0)->log_level), 0, 0, "info",
 	  "lowest level logged: debug, info, warn or error" },

@@ -17,6 +17,7 @@ struct config {
 	char db[CONFIG_STR_MAX];           /* SQLite file */
 	char data_dir[CONFIG_STR_MAX];     /* uploaded content, backups */
 	char public_url[CONFIG_STR_MAX];   /* base URL used in links */
+	char www_dir[CONFIG_STR_MAX];      /* the admin pages (admin/www) */
 	char log_level[16];
 	long threads;
 	long max_body_bytes;

@@ -8,11 +8,21 @@
 #include "api_health.h"
 #include "api_test.h"
 #include "lrs.h"
+#include "www.h"
 
 const struct http_route routes[] = {
 	{ HTTP_GET, "/healthz", api_health_get, 0 },
 	{ HTTP_GET | HTTP_POST, "/api/test/writes", api_test_writes, 4096 },
 	{ HTTP_GET | HTTP_HEAD | HTTP_POST | HTTP_PUT | HTTP_DELETE | HTTP_OPTIONS, "/xapi/**",
 	  lrs_dispatch, -1 },
+	{ HTTP_GET, "/api/me", www_me, 0 },
+	{ HTTP_GET, "/assets/*", www_asset, 0 },
+	{ HTTP_GET, "/", www_page, 0 },
+	{ HTTP_GET, "/logg-inn", www_page, 0 },
+	{ HTTP_GET, "/min-side", www_page, 0 },
+	{ HTTP_GET, "/leder", www_page, 0 },
+	{ HTTP_GET, "/hr", www_page, 0 },
+	{ HTTP_GET, "/ombud", www_page, 0 },
+	{ HTTP_GET, "/admin", www_page, 0 },
 	{ 0, NULL, NULL, 0 },
 };
