@@ -18,6 +18,7 @@
 #include "http.h"
 #include "log.h"
 #include "people_import.h"
+#include "../courses/import.h"
 #include "server.h"
 #include "../lrs/auth.h"
 
@@ -37,8 +38,11 @@ static int cmd_demo(struct config *cfg, int argc, char **argv);
 static int cmd_version(struct config *cfg, int argc, char **argv);
 static int cmd_lrs_client(struct config *cfg, int argc, char **argv);
 static int cmd_people(struct config *cfg, int argc, char **argv);
+static int cmd_course(struct config *cfg, int argc, char **argv);
 
 static const char *const people_switches[] = { "--dry-run", "--partial", "--force", NULL };
+
+static const char *const course_flags[] = { "--id", "--title", "--minutes", "--valid-months", NULL };
 
 static const char *const lrs_client_flags[] = { "--name", "--key", "--secret", "--scope", NULL };
 
@@ -55,6 +59,10 @@ static const struct command commands[] = {
 	  "manage the clients (key and secret) of the xAPI LRS", lrs_client_flags, NULL },
 	{ "people", cmd_people, "import FILE.csv [--dry-run] [--partial] [--force]",
 	  "import units or employees from a CSV export (see README)", NULL, people_switches },
+	{ "course", cmd_course,
+	  "import FILE.zip|FOLDER [--id ID] [--title T] [--minutes N] [--valid-months N] | list",
+	  "import SCORM 1.2, SCORM 2004 and cmi5 packages and native course folders", course_flags,
+	  NULL },
 	{ "version", cmd_version, "", "print the version", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -302,6 +310,16 @@ static int cmd_people(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = people_command(db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
+static int cmd_course(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = courses_command(cfg, db, argc, argv);
 	db_close(db);
 	return rc;
 }
