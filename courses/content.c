@@ -114,17 +114,20 @@ static void stream_fd(struct http_request *req, int fd, long long from, long lon
 {
 	if (req->method == HTTP_HEAD || len == 0)
 		return;
-	char buf[65536];
-	if (lseek(fd, from, SEEK_SET) < 0)
+	/* On the heap: request threads have small stacks. */
+	enum { BLOCK = 65536 };
+	char *buf = malloc(BLOCK);
+	if (!buf || lseek(fd, from, SEEK_SET) < 0) {
+		free(buf);
 		return;
+	}
 	while (len > 0) {
-		ssize_t r = read(fd, buf, len < (long long)sizeof(buf) ? (size_t)len : sizeof(buf));
-		if (r <= 0)
-			return;
-		if (mg_write(req->conn, buf, (size_t)r) != r)
-			return;
+		ssize_t r = read(fd, buf, len < BLOCK ? (size_t)len : BLOCK);
+		if (r <= 0 || mg_write(req->conn, buf, (size_t)r) != r)
+			break;
 		len -= r;
 	}
+	free(buf);
 }
 
 /* 1 if s is 16 lowercase hex digits (a version directory). */
