@@ -567,10 +567,24 @@ static int same_agent(const char *param, const char *learner)
 	return ok;
 }
 
+/* The attempt whose run-time lock this thread holds from cmi5_lrs_check to
+ * cmi5_lrs_after, so the next request of the AU sees what this one
+ * recorded even though its answer went out first. */
+static __thread long long held_attempt = -1;
+
 int cmi5_lrs_check(struct lrs_ctx *x)
 {
 	struct au_rules r;
 	if (rules_load(x, &r) != 0) {
+		lrs_send_error(x, 401, "unauthorized", "the cmi5 session is no longer valid");
+		return -1;
+	}
+	/* Take the attempt's lock and read again under it. */
+	long long attempt = r.l.attempt_id;
+	launch_free(&r.l);
+	runtime_lock(attempt);
+	if (rules_load(x, &r) != 0) {
+		runtime_unlock(attempt);
 		lrs_send_error(x, 401, "unauthorized", "the cmi5 session is no longer valid");
 		return -1;
 	}
@@ -614,9 +628,11 @@ int cmi5_lrs_check(struct lrs_ctx *x)
 	}
 	launch_free(&r.l);
 	if (why) {
+		runtime_unlock(attempt);
 		lrs_send_error(x, 403, "cmi5_forbidden", "%s", why);
 		return -1;
 	}
+	held_attempt = attempt;
 	return 0;
 }
 
@@ -662,10 +678,23 @@ static int save_after(struct db_conn *c, void *arg)
 	return db_exec_stmt(c, st, "cmi5_after");
 }
 
+static void record_statements(struct lrs_ctx *x);
+
 void cmi5_lrs_after(struct lrs_ctx *x)
 {
-	if (strcmp(x->resource, "statements") != 0 || x->method == HTTP_GET || x->method == HTTP_HEAD)
+	if (held_attempt < 0)
 		return;
+	int status = x->req ? x->req->status : 0;
+	if (status >= 200 && status < 300 && strcmp(x->resource, "statements") == 0 &&
+	    x->method != HTTP_GET && x->method != HTTP_HEAD)
+		record_statements(x);
+	runtime_unlock(held_attempt);
+	held_attempt = -1;
+}
+
+/* Called with the attempt's lock held. */
+static void record_statements(struct lrs_ctx *x)
+{
 	json_t *list = statements_of(x);
 	if (!list)
 		return;
@@ -676,7 +705,6 @@ void cmi5_lrs_after(struct lrs_ctx *x)
 	}
 	json_t *item = outline_find(l.course.outline, l.item);
 	const char *activity = json_string_value(json_object_get(item, "activity_id"));
-	runtime_lock(l.attempt_id);
 	struct item_state s;
 	struct db_conn *c = db_reader_get(x->srv->db);
 	int rc = item_state_load(c, l.attempt_id, l.item, &s);
@@ -730,7 +758,6 @@ void cmi5_lrs_after(struct lrs_ctx *x)
 			launch_free(&fresh);
 		}
 	}
-	runtime_unlock(l.attempt_id);
 	item_state_free(&s);
 	launch_free(&l);
 	json_decref(list);
@@ -775,7 +802,7 @@ int cmi5_waive(struct server *srv, const char *course_id, long long employee_id,
 	struct attempt a;
 	struct course_ref c;
 	int rc = attempt_latest(srv->db, employee_id, course_id, &a);
-	if (rc == DB_NOTFOUND || (rc == DB_OK && a.completed_ms)) {
+	if (rc == DB_NOTFOUND) {
 		if (course_load(srv->db, course_id, 0, &c) != DB_OK) {
 			snprintf(err, errsize, "no course %s", course_id);
 			return 404;

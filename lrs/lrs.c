@@ -444,8 +444,8 @@ void lrs_dispatch(struct http_request *req)
 		log_event(LOG_ERROR, "lrs_handler_sent_nothing", "resource=%s", res->name);
 		lrs_send_error(&x, 500, "internal", "the handler sent no response");
 	}
-	if (x.client.cmi5_launch && req->status >= 200 && req->status < 300)
-		cmi5_lrs_after(&x);
+	if (x.client.cmi5_launch)
+		cmi5_lrs_after(&x); /* records what the AU said; ends the check's hold */
 out:
 	json_decref(x.params);
 	json_decref(x.form_headers);
