@@ -21,7 +21,7 @@
 #include "rollup.h"
 #include "runtime.h"
 #include "server.h"
-#include "statements.h"
+#include "stmt.h"
 
 /* Statements may trail "terminated" by this much (requests in flight). */
 #define TERMINATE_GRACE_MS 3000

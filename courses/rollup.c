@@ -10,7 +10,7 @@
 #include "lrs.h"
 #include "outline.h"
 #include "server.h"
-#include "statements.h"
+#include "stmt.h"
 
 struct done_job {
 	long long attempt_id;

@@ -18,7 +18,7 @@
 #include "outline.h"
 #include "rollup.h"
 #include "server.h"
-#include "statements.h"
+#include "stmt.h"
 
 #define LOCKS 64
 static pthread_mutex_t locks[LOCKS] = { [0 ... LOCKS - 1] = PTHREAD_MUTEX_INITIALIZER };

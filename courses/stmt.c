@@ -1,6 +1,6 @@
-/* statements.c: building blocks of the statements the player makes (see
- * statements.h). */
-#include "statements.h"
+/* stmt.c: building blocks of the statements the player makes (see
+ * stmt.h). */
+#include "stmt.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* statements.h: the xAPI statements the player makes for learners, built
+/* stmt.h: the xAPI statements the player makes for learners, built
  * here and stored with lrs_store_internal.
  *
  * SCORM follows the ADL xAPI SCORM profile: the SCO is an activity of type
@@ -7,8 +7,8 @@
  * initialized, resumed, suspended, terminated, completed, passed, failed,
  * scored, and answered for each interaction (object: the interaction, type
  * cmi.interaction). cmi5 statements follow the cmi5 specification. */
-#ifndef VERN_COURSES_STATEMENTS_H
-#define VERN_COURSES_STATEMENTS_H
+#ifndef VERN_COURSES_STMT_H
+#define VERN_COURSES_STMT_H
 
 #include <jansson.h>
 
