@@ -223,20 +223,36 @@ void content_file(struct http_request *req)
 	close(fd);
 }
 
+/* 1 if the request's Accept-Encoding allows gzip. */
+static int accepts_gzip(struct http_request *req)
+{
+	const char *ae = http_header(req, "Accept-Encoding");
+	return ae && strstr(ae, "gzip") != NULL;
+}
+
 static void send_asset(struct http_request *req, const struct asset *a, const char *extra)
 {
-	char etag[40], more[2560];
+	char etag[48], more[2560], gzname[128];
+	const char *type = assets_type(a->name);
 	size_t len = (size_t)(a->end - a->data);
+	snprintf(gzname, sizeof(gzname), "%s.gz", a->name);
+	const struct asset *gz = accepts_gzip(req) ? assets_find(gzname) : NULL;
+	if (gz && (size_t)(gz->end - gz->data) < len)
+		a = gz;
+	else
+		gz = NULL;
+	len = (size_t)(a->end - a->data);
 	/* Assets change only with the binary: its version and the size. */
-	snprintf(etag, sizeof(etag), "\"%s-%zx\"", VERN_VERSION, len);
-	snprintf(more, sizeof(more), "ETag: %s\r\nCache-Control: public, max-age=600\r\n%s", etag,
+	snprintf(etag, sizeof(etag), "\"%s-%zx%s\"", VERN_VERSION, len, gz ? "-gz" : "");
+	snprintf(more, sizeof(more), "ETag: %s\r\nCache-Control: public, max-age=600\r\n"
+		 "Vary: Accept-Encoding\r\n%s%s", etag, gz ? "Content-Encoding: gzip\r\n" : "",
 		 extra ? extra : "");
 	const char *inm = http_header(req, "If-None-Match");
 	if (inm && strcmp(inm, etag) == 0) {
-		send_head(req, 304, assets_type(a->name), 0, more);
+		send_head(req, 304, type, 0, more);
 		return;
 	}
-	if (send_head(req, 200, assets_type(a->name), (long long)len, more) == 0 &&
+	if (send_head(req, 200, type, (long long)len, more) == 0 &&
 	    req->method != HTTP_HEAD)
 		mg_write(req->conn, a->data, len);
 }
