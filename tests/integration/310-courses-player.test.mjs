@@ -190,7 +190,8 @@ describe('course player', { timeout: 180000 }, () => {
     assert.ok(abandoned[0].result.duration);
   });
 
-  test('no sanitizer findings', () => {
+  test('clean shutdown, no sanitizer findings (leaks included)', async () => {
+    assert.equal(await ctx.srv.stop(), 0);
     assertNoSanitizerFindings(ctx.srv.stderr());
   });
 });
