@@ -11,6 +11,14 @@
 #include <stddef.h>
 
 #define CONFIG_STR_MAX 512
+#define CONFIG_PLUGIN_SETTINGS_MAX 64
+
+/* A `plugin.NAME.KEY = value` line, kept for the plugin NAME (see
+ * plugins/host.h). key is "NAME.KEY". */
+struct config_plugin_setting {
+	char key[96];
+	char value[256];
+};
 
 struct config {
 	char listen[CONFIG_STR_MAX];       /* ADDR:PORT */
@@ -29,6 +37,13 @@ struct config {
 	int keep_alive;
 	int access_log;
 	int test_endpoints;
+	char plugins_dir[CONFIG_STR_MAX];  /* folder of *.lua plugins */
+	long plugins_memory_mb;            /* per Lua state */
+	long plugins_instructions;         /* per hook or report call */
+	long plugins_call_ms;              /* per hook or report call */
+	long plugins_daily_hour;           /* local hour daily() runs; -1: never */
+	struct config_plugin_setting plugin_settings[CONFIG_PLUGIN_SETTINGS_MAX];
+	int nplugin_settings;
 };
 
 /* Fills cfg with the built-in defaults. */

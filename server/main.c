@@ -18,7 +18,10 @@
 #include "http.h"
 #include "log.h"
 #include "people_import.h"
+#include "pidfile.h"
 #include "server.h"
+#include "../plugins/cli.h"
+#include "../plugins/host.h"
 #include "../lrs/auth.h"
 
 struct command {
@@ -37,6 +40,7 @@ static int cmd_demo(struct config *cfg, int argc, char **argv);
 static int cmd_version(struct config *cfg, int argc, char **argv);
 static int cmd_lrs_client(struct config *cfg, int argc, char **argv);
 static int cmd_people(struct config *cfg, int argc, char **argv);
+static int cmd_plugins(struct config *cfg, int argc, char **argv);
 
 static const char *const people_switches[] = { "--dry-run", "--partial", "--force", NULL };
 
@@ -55,6 +59,8 @@ static const struct command commands[] = {
 	  "manage the clients (key and secret) of the xAPI LRS", lrs_client_flags, NULL },
 	{ "people", cmd_people, "import FILE.csv [--dry-run] [--partial] [--force]",
 	  "import units or employees from a CSV export (see README)", NULL, people_switches },
+	{ "plugins", cmd_plugins, "list | check FILE.lua | reload",
+	  "list the Lua plugins, check one, or make the running server reload them", NULL, NULL },
 	{ "version", cmd_version, "", "print the version", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -189,16 +195,23 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &srv.db) != 0)
 		return 1;
 	char err[1024];
+	if (plugin_host_open(&srv.plugins, &srv.cfg, srv.db, err, sizeof(err)) != 0)
+		log_event(LOG_ERROR, "plugins_failed", "error=\"%s\"", err);
 	if (srv.cfg.access_log)
 		log_buffer_start();
 	if (http_start(&srv, err, sizeof(err)) != 0) {
 		log_buffer_stop();
 		log_event(LOG_ERROR, "listen_failed", "error=\"%s\"", err);
+		plugin_host_close(srv.plugins);
 		db_close(srv.db);
 		return 1;
 	}
 	if (!srv.cfg.public_url[0])
 		snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "%s", srv.base_url);
+	if (srv.plugins && plugin_host_start(srv.plugins, srv.cfg.public_url) != 0)
+		log_event(LOG_ERROR, "plugins_failed", "error=\"the plugin worker did not start\"");
+	if (pidfile_write(srv.cfg.data_dir, err, sizeof(err)) != 0)
+		log_event(LOG_WARN, "pidfile_failed", "error=\"%s\"", err);
 	log_event(LOG_INFO, "listening", "url=%s version=%s db=%s threads=%ld",
 		  srv.base_url, VERN_VERSION, cfg->db, cfg->threads);
 
@@ -207,13 +220,16 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_event(LOG_INFO, "reload", "what=nothing_to_reload");
+			log_event(LOG_INFO, "reload", "what=plugins");
+			plugin_host_reload(srv.plugins);
 			continue;
 		}
 		break;
 	}
 	log_event(LOG_INFO, "stopping", "signal=%s", sig == SIGINT ? "INT" : "TERM");
 	http_stop(&srv);
+	plugin_host_close(srv.plugins);
+	pidfile_remove(srv.cfg.data_dir);
 	log_buffer_stop();
 	struct db_stats st;
 	db_get_stats(srv.db, &st);
@@ -294,6 +310,11 @@ static int cmd_lrs_client(struct config *cfg, int argc, char **argv)
 	int rc = lrs_client_command(cfg, db, argc, argv);
 	db_close(db);
 	return rc;
+}
+
+static int cmd_plugins(struct config *cfg, int argc, char **argv)
+{
+	return plugin_command(cfg, argc, argv);
 }
 
 static int cmd_people(struct config *cfg, int argc, char **argv)

@@ -6,6 +6,8 @@
 #include "routes.h"
 
 #include "api_health.h"
+#include "api_incidents.h"
+#include "api_plugins.h"
 #include "api_test.h"
 #include "lrs.h"
 #include "www.h"
@@ -16,6 +18,10 @@ const struct http_route routes[] = {
 	{ HTTP_GET | HTTP_HEAD | HTTP_POST | HTTP_PUT | HTTP_DELETE | HTTP_OPTIONS, "/xapi/**",
 	  lrs_dispatch, -1 },
 	{ HTTP_GET, "/api/me", www_me, 0 },
+	{ HTTP_GET, "/api/plugins", api_plugins_list, 0 },
+	{ HTTP_GET | HTTP_POST, "/api/plugins/*/reports/*", api_plugins_report, 65536 },
+	{ HTTP_POST, "/api/incidents", api_incidents_post, 4096 },
+	{ HTTP_POST, "/api/test/plugins/*", api_test_plugins, 4096 },
 	{ HTTP_GET, "/assets/*", www_asset, 0 },
 	{ HTTP_GET, "/", www_page, 0 },
 	{ HTTP_GET, "/logg-inn", www_page, 0 },
