@@ -42,6 +42,11 @@ static const struct config_key keys[] = {
 	STR(data_dir, "./vern-data", "directory for course content and uploads (flag --data)"),
 	STR(public_url, "", "base URL in links and emails (default http://<listen>)"),
 	STR(www_dir, "./admin/www", "directory of the web pages, styles and scripts"),
+	STR(content_origin, "",
+	    "origin (scheme://host[:port]) that serves uploaded course content, apart from "
+	    "public_url so content can never use a signed-in session; empty: public_url"),
+	LONG(max_upload_bytes, 1024, 4L << 30, "536870912",
+	     "largest course package accepted by the upload endpoint, in bytes"),
 	{ "log_level", CT_LOGLEVEL, offsetof(struct config, log_level),
 	  sizeof(((struct config *)0)->log_level), 0, 0, "info",
 	  "lowest level logged: debug, info, warn or error" },

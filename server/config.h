@@ -26,6 +26,8 @@ struct config {
 	char data_dir[CONFIG_STR_MAX];     /* uploaded content, backups */
 	char public_url[CONFIG_STR_MAX];   /* base URL used in links */
 	char www_dir[CONFIG_STR_MAX];      /* the admin pages (admin/www) */
+	char content_origin[CONFIG_STR_MAX]; /* origin serving course content; "" = public_url */
+	long max_upload_bytes;             /* course package uploads */
 	char log_level[16];
 	long threads;
 	long max_body_bytes;

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "people_import.h"
 #include "pidfile.h"
+#include "../courses/import.h"
 #include "server.h"
 #include "../plugins/cli.h"
 #include "../plugins/host.h"
@@ -41,8 +42,11 @@ static int cmd_version(struct config *cfg, int argc, char **argv);
 static int cmd_lrs_client(struct config *cfg, int argc, char **argv);
 static int cmd_people(struct config *cfg, int argc, char **argv);
 static int cmd_plugins(struct config *cfg, int argc, char **argv);
+static int cmd_course(struct config *cfg, int argc, char **argv);
 
 static const char *const people_switches[] = { "--dry-run", "--partial", "--force", NULL };
+
+static const char *const course_flags[] = { "--id", "--title", "--minutes", "--valid-months", NULL };
 
 static const char *const lrs_client_flags[] = { "--name", "--key", "--secret", "--scope", NULL };
 
@@ -61,6 +65,10 @@ static const struct command commands[] = {
 	  "import units or employees from a CSV export (see README)", NULL, people_switches },
 	{ "plugins", cmd_plugins, "list | check FILE.lua | reload",
 	  "list the Lua plugins, check one, or make the running server reload them", NULL, NULL },
+	{ "course", cmd_course,
+	  "import FILE.zip|FOLDER [--id ID] [--title T] [--minutes N] [--valid-months N] | list",
+	  "import SCORM 1.2, SCORM 2004 and cmi5 packages and native course folders", course_flags,
+	  NULL },
 	{ "version", cmd_version, "", "print the version", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -323,6 +331,16 @@ static int cmd_people(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = people_command(db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
+static int cmd_course(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = courses_command(cfg, db, argc, argv);
 	db_close(db);
 	return rc;
 }

@@ -11,6 +11,12 @@
 #include "api_test.h"
 #include "lrs.h"
 #include "www.h"
+#include "api_test_session.h"
+#include "../courses/api_courses.h"
+#include "../courses/cmi5.h"
+#include "../courses/content.h"
+#include "../courses/player.h"
+#include "../courses/runtime.h"
 
 const struct http_route routes[] = {
 	{ HTTP_GET, "/healthz", api_health_get, 0 },
@@ -30,5 +36,20 @@ const struct http_route routes[] = {
 	{ HTTP_GET, "/hr", www_page, 0 },
 	{ HTTP_GET, "/ombud", www_page, 0 },
 	{ HTTP_GET, "/admin", www_page, 0 },
+	{ HTTP_POST, "/api/test/session", api_test_session, 4096 },
+	{ HTTP_GET, "/learn/*", player_page, 0 },
+	{ HTTP_GET, "/api/learn/*", learn_get, 0 },
+	{ HTTP_POST, "/api/learn/*/launch", learn_launch, 4096 },
+	{ HTTP_GET, "/player/*", player_asset, 0 },
+	{ HTTP_GET, "/content/**", content_file, 0 },
+	{ HTTP_GET, "/content-assets/*", content_asset, 0 },
+	{ HTTP_GET, "/content-return", runtime_return, 0 },
+	{ HTTP_GET, "/content-run/*", runtime_host, 0 },
+	{ HTTP_POST, "/content-run/*/commit", runtime_commit, -1 },
+	{ HTTP_POST, "/content-run/*/event", runtime_event, 4096 },
+	{ HTTP_POST | HTTP_OPTIONS, "/api/cmi5/fetch/*", cmi5_fetch, 4096 },
+	{ HTTP_GET, "/api/courses", courses_list, 0 },
+	{ HTTP_POST, "/api/courses", courses_upload, HTTP_BODY_UPLOAD },
+	{ HTTP_POST, "/api/courses/*/waive", courses_waive, 4096 },
 	{ 0, NULL, NULL, 0 },
 };
