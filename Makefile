@@ -13,7 +13,7 @@
 # bundles npm and conflicts with Debian's npm package).
 DEB_PACKAGES := build-essential pkg-config libcivetweb-dev libsqlite3-dev \
 	libjansson-dev libsodium-dev liblua5.4-dev libarchive-dev libexpat1-dev \
-	libcmark-dev sqlite3 nodejs npm wrk clang libclang-rt-14-dev
+	libcmark-dev sqlite3 nodejs npm wrk clang libclang-rt-14-dev chromium
 
 CC      ?= cc
 PKGS    := jansson sqlite3 libsodium lua5.4 libarchive expat libcmark
@@ -59,6 +59,14 @@ all: build/vern
 $(GEN): $(MIGRATIONS) server/migrations/embed.sh
 	@mkdir -p $(dir $@)
 	sh server/migrations/embed.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+# The runtime of native lessons (courses/au/), embedded into the binary.
+NATIVE_ASSETS := $(sort $(wildcard courses/au/*.js courses/au/*.css))
+build/gen/native_assets_data.h: $(NATIVE_ASSETS) courses/au/embed.sh
+	@mkdir -p $(dir $@)
+	sh courses/au/embed.sh $(NATIVE_ASSETS) > $@.tmp && mv $@.tmp $@
+build/obj/courses/native_assets.o build/asan/obj/courses/native_assets.o \
+	build/fuzz/obj/courses/native_assets.o: build/gen/native_assets_data.h
 
 build/obj/%.o: %.c $(GEN)
 	@mkdir -p $(dir $@)

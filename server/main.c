@@ -18,6 +18,7 @@
 #include "http.h"
 #include "log.h"
 #include "people_import.h"
+#include "../courses/native.h"
 #include "server.h"
 #include "../lrs/auth.h"
 
@@ -37,6 +38,7 @@ static int cmd_demo(struct config *cfg, int argc, char **argv);
 static int cmd_version(struct config *cfg, int argc, char **argv);
 static int cmd_lrs_client(struct config *cfg, int argc, char **argv);
 static int cmd_people(struct config *cfg, int argc, char **argv);
+static int cmd_course(struct config *cfg, int argc, char **argv);
 
 static const char *const people_switches[] = { "--dry-run", "--partial", "--force", NULL };
 
@@ -55,6 +57,8 @@ static const struct command commands[] = {
 	  "manage the clients (key and secret) of the xAPI LRS", lrs_client_flags, NULL },
 	{ "people", cmd_people, "import FILE.csv [--dry-run] [--partial] [--force]",
 	  "import units or employees from a CSV export (see README)", NULL, people_switches },
+	{ "course", cmd_course, "build SRC_DIR OUT_DIR",
+	  "build a native course folder into a cmi5 package, to check it", NULL, NULL },
 	{ "version", cmd_version, "", "print the version", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -304,6 +308,15 @@ static int cmd_people(struct config *cfg, int argc, char **argv)
 	int rc = people_command(db, argc, argv);
 	db_close(db);
 	return rc;
+}
+
+static int cmd_course(struct config *cfg, int argc, char **argv)
+{
+	(void)cfg;
+	if (argc >= 1 && strcmp(argv[0], "build") == 0)
+		return native_build_command(argc - 1, argv + 1);
+	fprintf(stderr, "Usage: vern course build SRC_DIR OUT_DIR\n");
+	return 2;
 }
 
 int main(int argc, char **argv)
