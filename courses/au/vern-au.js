@@ -266,6 +266,12 @@
       .then(function (ld) {
         if (!ld || !ld.contextTemplate) throw new Error('LMS.LaunchData mangler');
         launchData = ld;
+        var tplExt = ld.contextTemplate.extensions;
+        if (tplExt && typeof tplExt[EXT_SESSION] === 'string') sessionId = tplExt[EXT_SESSION];
+        if (typeof ld.masteryScore === 'number') {
+          var krav = document.getElementById('au-krav');
+          if (krav) krav.textContent = String(Math.round(ld.masteryScore * 100));
+        }
         return Promise.all([
           getJson('agents/profile?profileId=cmi5LearnerPreferences&agent=' +
             encodeURIComponent(JSON.stringify(launch.actor))).catch(function () { return null; }),
