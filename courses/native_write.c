@@ -257,6 +257,10 @@ static void write_video(struct out *o, const struct native_page *p, int n)
 		esc(o, p->poster);
 		puts_(o, "\"");
 	}
+	/* A sandboxed frame has an opaque origin, so the captions file counts
+	 * as cross-origin: fetch it (and the film) in CORS mode. */
+	if (p->captions[0])
+		puts_(o, " crossorigin=\"anonymous\"");
 	printf_(o, " aria-labelledby=\"side-%d-tittel\">\n", n);
 	if (p->captions[0]) {
 		puts_(o, "<track kind=\"captions\" src=\"");

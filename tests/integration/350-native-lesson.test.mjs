@@ -88,7 +88,10 @@ function contentHandler(dir, csp) {
     const type = TYPES[path.extname(file)] || 'application/octet-stream';
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range || '');
     const headers = { 'Content-Type': type, 'Content-Security-Policy': csp(), 'Accept-Ranges': 'bytes',
-      'X-Content-Type-Options': 'nosniff' };
+      'X-Content-Type-Options': 'nosniff',
+      // Static, public files: the sandboxed frame's opaque origin needs CORS
+      // for <track> captions (and the film, fetched with crossorigin).
+      'Access-Control-Allow-Origin': '*' };
     if (range) {
       const start = Number(range[1]);
       const end = range[2] ? Math.min(Number(range[2]), data.length - 1) : data.length - 1;
