@@ -481,11 +481,7 @@ int native_course_parse(const char *buf, size_t len, struct native_course *c, ch
 	}
 	if (get_text(&x, root, "title", 1, 0, "", &c->title) ||
 	    get_text(&x, root, "description", 1, 1, "", &c->description) ||
-	    get_text(&x, root, "language", 0, 0, "", &lang) ||
-	    get_long(&x, root, "minutes", 1, 1, 600, &c->minutes) ||
-	    get_long(&x, root, "valid_months", 0, 0, 120, &c->valid_months) ||
-	    parse_roles(&x, root, c) || get_mastery(&x, root, "", &c->mastery_score) ||
-	    get_array(&x, root, "modules", 1, NATIVE_MAX_MODULES, "", &modules))
+	    get_text(&x, root, "language", 0, 0, "", &lang))
 		goto bad;
 	if (lang[0]) {
 		if (!language_valid(lang)) {
@@ -494,6 +490,11 @@ int native_course_parse(const char *buf, size_t len, struct native_course *c, ch
 		}
 		c->language = lang;
 	}
+	if (get_long(&x, root, "minutes", 1, 1, 600, &c->minutes) ||
+	    get_long(&x, root, "valid_months", 0, 0, 120, &c->valid_months) ||
+	    parse_roles(&x, root, c) || get_mastery(&x, root, "", &c->mastery_score) ||
+	    get_array(&x, root, "modules", 1, NATIVE_MAX_MODULES, "", &modules))
+		goto bad;
 	c->nmodules = (int)json_array_size(modules);
 	c->modules = calloc((size_t)c->nmodules, sizeof(*c->modules));
 	if (!c->modules) {
