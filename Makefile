@@ -68,6 +68,13 @@ $(GEN): $(MIGRATIONS) server/migrations/embed.sh
 $(ASSETS_GEN): $(PLAYER_FILES) courses/player/embed.sh node_modules/.package-lock.json
 	@mkdir -p $(dir $@)
 	sh courses/player/embed.sh $(PLAYER_FILES) $(SCORM_AGAIN) > $@.tmp && mv $@.tmp $@
+# The runtime of native lessons (courses/au/), embedded into the binary.
+NATIVE_ASSETS := $(sort $(wildcard courses/au/*.js courses/au/*.css))
+build/gen/native_assets_data.h: $(NATIVE_ASSETS) courses/au/embed.sh
+	@mkdir -p $(dir $@)
+	sh courses/au/embed.sh $(NATIVE_ASSETS) > $@.tmp && mv $@.tmp $@
+build/obj/courses/native_assets.o build/asan/obj/courses/native_assets.o \
+	build/fuzz/obj/courses/native_assets.o: build/gen/native_assets_data.h
 
 build/obj/%.o: %.c $(GEN)
 	@mkdir -p $(dir $@)

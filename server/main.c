@@ -20,6 +20,7 @@
 #include "people_import.h"
 #include "pidfile.h"
 #include "../courses/import.h"
+#include "../courses/native.h"
 #include "server.h"
 #include "../plugins/cli.h"
 #include "../plugins/host.h"
@@ -69,6 +70,8 @@ static const struct command commands[] = {
 	  "import FILE.zip|FOLDER [--id ID] [--title T] [--minutes N] [--valid-months N] | list",
 	  "import SCORM 1.2, SCORM 2004 and cmi5 packages and native course folders", course_flags,
 	  NULL },
+	{ "course", cmd_course, "build SRC_DIR OUT_DIR",
+	  "build a native course folder into a cmi5 package, to check it", NULL, NULL },
 	{ "version", cmd_version, "", "print the version", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -343,6 +346,11 @@ static int cmd_course(struct config *cfg, int argc, char **argv)
 	int rc = courses_command(cfg, db, argc, argv);
 	db_close(db);
 	return rc;
+	(void)cfg;
+	if (argc >= 1 && strcmp(argv[0], "build") == 0)
+		return native_build_command(argc - 1, argv + 1);
+	fprintf(stderr, "Usage: vern course build SRC_DIR OUT_DIR\n");
+	return 2;
 }
 
 int main(int argc, char **argv)
