@@ -140,7 +140,7 @@ deps:
 run: deps
 	@$(MAKE) --no-print-directory build/vern
 	build/vern demo
-	build/vern serve --listen 127.0.0.1:8080
+	build/vern serve --listen 127.0.0.1:8080 --demo-mode true
 
 test: deps
 	@$(MAKE) --no-print-directory build/vern asan $(UNIT_BINS) $(FUZZ_BINS) \

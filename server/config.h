@@ -19,6 +19,18 @@ struct config {
 	char public_url[CONFIG_STR_MAX];   /* base URL used in links */
 	char www_dir[CONFIG_STR_MAX];      /* the admin pages (admin/www) */
 	char log_level[16];
+	char totp_issuer[64];              /* sign-in and retention (admin/) */
+	long session_minutes;
+	long login_max_failures;
+	long login_lockout_minutes;
+	long login_ip_limit;
+	long login_ip_window_seconds;
+	long retention_statement_days;
+	long retention_inactive_days;
+	long retention_hour;
+	int retention_delete_statements;
+	int retention_job;
+	int demo_mode;
 	long threads;
 	long max_body_bytes;
 	long max_header_bytes;

@@ -20,6 +20,10 @@
 #include "people_import.h"
 #include "server.h"
 #include "../lrs/auth.h"
+#include "admin_state.h"
+#include "demo_accounts.h"
+#include "retention.h"
+#include "user_cli.h"
 
 struct command {
 	const char *name;
@@ -37,10 +41,15 @@ static int cmd_demo(struct config *cfg, int argc, char **argv);
 static int cmd_version(struct config *cfg, int argc, char **argv);
 static int cmd_lrs_client(struct config *cfg, int argc, char **argv);
 static int cmd_people(struct config *cfg, int argc, char **argv);
+static int cmd_user(struct config *cfg, int argc, char **argv);
+static int cmd_retention(struct config *cfg, int argc, char **argv);
 
 static const char *const people_switches[] = { "--dry-run", "--partial", "--force", NULL };
 
 static const char *const lrs_client_flags[] = { "--name", "--key", "--secret", "--scope", NULL };
+static const char *const user_flags[] = { "--employee", "--role", "--name", NULL };
+static const char *const user_switches[] = { "--generate", NULL };
+static const char *const retention_flags[] = { "--now", NULL };
 
 static const struct command commands[] = {
 	{ "serve", cmd_serve, "[--config FILE] [--listen ADDR:PORT] [--db PATH] [--data DIR]",
@@ -55,6 +64,12 @@ static const struct command commands[] = {
 	  "manage the clients (key and secret) of the xAPI LRS", lrs_client_flags, NULL },
 	{ "people", cmd_people, "import FILE.csv [--dry-run] [--partial] [--force]",
 	  "import units or employees from a CSV export (see README)", NULL, people_switches },
+	{ "user", cmd_user,
+	  "add USERNAME [--employee ID] [--role ROLE]... | passwd USERNAME | totp-reset USERNAME | "
+	  "roles USERNAME [--role ROLE]... | unlock USERNAME | list | remove USERNAME",
+	  "manage sign-in accounts (roles: admin, hr, ombud, leader:UNIT)", user_flags, user_switches },
+	{ "retention", cmd_retention, "run [--now YYYY-MM-DD] | policy",
+	  "apply the retention policy now (the server also runs it daily)", retention_flags, NULL },
 	{ "version", cmd_version, "", "print the version", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -199,6 +214,12 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	}
 	if (!srv.cfg.public_url[0])
 		snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "%s", srv.base_url);
+	if (admin_start(&srv) != 0) {
+		http_stop(&srv);
+		log_buffer_stop();
+		db_close(srv.db);
+		return 1;
+	}
 	log_event(LOG_INFO, "listening", "url=%s version=%s db=%s threads=%ld",
 		  srv.base_url, VERN_VERSION, cfg->db, cfg->threads);
 
@@ -214,6 +235,7 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	}
 	log_event(LOG_INFO, "stopping", "signal=%s", sig == SIGINT ? "INT" : "TERM");
 	http_stop(&srv);
+	admin_stop(&srv);
 	log_buffer_stop();
 	struct db_stats st;
 	db_get_stats(srv.db, &st);
@@ -267,6 +289,8 @@ static int cmd_demo(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = demo_create(db);
+	if (rc == 0)
+		rc = demo_accounts(db, cfg);
 	db_close(db);
 	if (rc != 0) {
 		fprintf(stderr, "vern demo: the demo data could not be written\n");
@@ -292,6 +316,26 @@ static int cmd_lrs_client(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = lrs_client_command(cfg, db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
+static int cmd_user(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = user_command(db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
+static int cmd_retention(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = retention_command(cfg, db, argc, argv);
 	db_close(db);
 	return rc;
 }

@@ -9,6 +9,8 @@
 #include "api_test.h"
 #include "lrs.h"
 #include "www.h"
+#include "login.h"
+#include "retention.h"
 
 const struct http_route routes[] = {
 	{ HTTP_GET, "/healthz", api_health_get, 0 },
@@ -24,5 +26,12 @@ const struct http_route routes[] = {
 	{ HTTP_GET, "/hr", www_page, 0 },
 	{ HTTP_GET, "/ombud", www_page, 0 },
 	{ HTTP_GET, "/admin", www_page, 0 },
+	{ HTTP_GET, "/api/login", login_csrf, 0 },
+	{ HTTP_POST, "/api/login", login_password, 16384 },
+	{ HTTP_GET, "/api/login/totp", login_totp_get, 0 },
+	{ HTTP_POST, "/api/login/totp", login_totp_post, 4096 },
+	{ HTTP_POST, "/api/logout", login_logout, 4096 },
+	{ HTTP_POST, "/api/logout-everywhere", login_logout_everywhere, 4096 },
+	{ HTTP_GET, "/api/oppbevaring", retention_policy_get, 0 },
 	{ 0, NULL, NULL, 0 },
 };
