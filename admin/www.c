@@ -100,6 +100,7 @@ static const struct {
 	{ "/hr", "hr.html" },
 	{ "/ombud", "ombud.html" },
 	{ "/admin", "admin.html" },
+	{ "/min-side/kursbevis", "kursbevis.html" },
 };
 
 void www_page(struct http_request *req)
