@@ -13,7 +13,7 @@
 # bundles npm and conflicts with Debian's npm package).
 DEB_PACKAGES := build-essential pkg-config libcivetweb-dev libsqlite3-dev \
 	libjansson-dev libsodium-dev liblua5.4-dev libarchive-dev libexpat1-dev \
-	libcmark-dev sqlite3 nodejs npm wrk clang libclang-rt-14-dev
+	libcmark-dev sqlite3 nodejs npm wrk clang libclang-rt-14-dev chromium
 
 CC      ?= cc
 PKGS    := jansson sqlite3 libsodium lua5.4 libarchive expat libcmark
@@ -122,6 +122,11 @@ build/bench/bare_insert: tests/bench/bare_insert.c
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
+# Scripts the pages load from npm packages, served as /assets/vendor/*.
+build/vendor/qrcode.js: node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	cp node_modules/qrcode-generator/dist/qrcode.js $@
+
 # Installs the missing packages. Needs root; otherwise prints the command.
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -138,13 +143,13 @@ deps:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
 run: deps
-	@$(MAKE) --no-print-directory build/vern
+	@$(MAKE) --no-print-directory build/vern build/vendor/qrcode.js
 	build/vern demo
 	build/vern serve --listen 127.0.0.1:8080 --demo-mode true
 
 test: deps
 	@$(MAKE) --no-print-directory build/vern asan $(UNIT_BINS) $(FUZZ_BINS) \
-		$(if $(wildcard package.json),node_modules/.package-lock.json)
+		$(if $(wildcard package.json),node_modules/.package-lock.json build/vendor/qrcode.js)
 	@sh tests/run.sh
 
 bench: deps

@@ -36,6 +36,24 @@ json_t *retention_policy(const struct config *cfg, struct db_conn *c)
 				(json_int_t)cfg->retention_inactive_days, "action", action, "text", text);
 	if (!out)
 		return NULL;
+	/* The same in rows and Norwegian keys, as the ombud page shows it. */
+	char stmt_days[64], gone_days[64], session_text[64];
+	snprintf(stmt_days, sizeof(stmt_days), "%ld dager", cfg->retention_statement_days);
+	snprintf(gone_days, sizeof(gone_days), "%ld dager etter sluttdato", cfg->retention_inactive_days);
+	snprintf(session_text, sizeof(session_text), "Til den utløper (%ld minutter)", cfg->session_minutes);
+	const char *how = cfg->retention_delete_statements ? "Slettes" : "Pseudonymiseres";
+	json_object_set_new(out, "tekst", json_string(text));
+	json_object_set_new(out, "regler", json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s},"
+						      " {s:s, s:s, s:s}, {s:s, s:s, s:s}]",
+		"navn", "Rå læringsdata (xAPI-utsagn, fremdrift, forsøk)", "periode", stmt_days, "handling", how,
+		"navn", "Rådata om ansatte som har sluttet", "periode", gone_days, "handling",
+		cfg->retention_delete_statements ? "Slettes; e-post, tildelinger og innlogginger slettes"
+						 : "Pseudonymiseres; e-post, tildelinger og innlogginger slettes",
+		"navn", "Bevis på gjennomført kurs (hvem, hva, når, resultat)", "periode", "Varig", "handling",
+		"Beholdes",
+		"navn", "Innloggingsøkter", "periode", session_text, "handling", "Slettes",
+		"navn", "Logg over hvem som har sett personopplysninger", "periode", "Varig", "handling",
+		"Beholdes for kontroll"));
 	json_object_set_new(out, "last_run", json_null());
 	sqlite3_stmt *st = c ? db_stmt(c,
 		"SELECT run_ms, as_of, statements_pseudonymised, statements_deleted, documents_deleted,"

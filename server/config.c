@@ -45,6 +45,7 @@ static const struct config_key keys[] = {
 	{ "log_level", CT_LOGLEVEL, offsetof(struct config, log_level),
 	  sizeof(((struct config *)0)->log_level), 0, 0, "info",
 	  "lowest level logged: debug, info, warn or error" },
+	STR(vendor_dir, "./build/vendor", "directory of the scripts the build copies from npm packages"),
 	STR(totp_issuer, "Vern", "name shown for Vern in authenticator apps (TOTP)"),
 	LONG(session_minutes, 5, 10080, "480", "how long a sign-in lasts, in minutes"),
 	LONG(login_max_failures, 1, 100, "5",

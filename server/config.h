@@ -19,6 +19,7 @@ struct config {
 	char public_url[CONFIG_STR_MAX];   /* base URL used in links */
 	char www_dir[CONFIG_STR_MAX];      /* the admin pages (admin/www) */
 	char log_level[16];
+	char vendor_dir[CONFIG_STR_MAX];   /* scripts from npm packages (build/vendor) */
 	char totp_issuer[64];              /* sign-in and retention (admin/) */
 	long session_minutes;
 	long login_max_failures;

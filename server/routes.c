@@ -20,6 +20,7 @@ const struct http_route routes[] = {
 	{ HTTP_GET | HTTP_HEAD | HTTP_POST | HTTP_PUT | HTTP_DELETE | HTTP_OPTIONS, "/xapi/**",
 	  lrs_dispatch, -1 },
 	{ HTTP_GET, "/api/me", www_me, 0 },
+	{ HTTP_GET, "/assets/vendor/*", www_vendor_asset, 0 },
 	{ HTTP_GET, "/assets/*", www_asset, 0 },
 	{ HTTP_GET, "/", www_page, 0 },
 	{ HTTP_GET, "/logg-inn", www_page, 0 },
