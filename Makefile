@@ -138,6 +138,11 @@ build/bench/bare_insert: tests/bench/bare_insert.c
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
+# Scripts the pages load from npm packages, served as /assets/vendor/*.
+build/vendor/qrcode.js: node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	cp node_modules/qrcode-generator/dist/qrcode.js $@
+
 # Installs the missing packages. Needs root; otherwise prints the command.
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -154,13 +159,13 @@ deps:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
 run: deps
-	@$(MAKE) --no-print-directory node_modules/.package-lock.json build/vern
+	@$(MAKE) --no-print-directory node_modules/.package-lock.json build/vern build/vendor/qrcode.js
 	build/vern demo
-	build/vern serve --listen 127.0.0.1:8080
+	build/vern serve --listen 127.0.0.1:8080 --demo-mode true
 
 test: deps
 	@$(MAKE) --no-print-directory build/vern asan $(UNIT_BINS) $(FUZZ_BINS) \
-		$(if $(wildcard package.json),node_modules/.package-lock.json)
+		$(if $(wildcard package.json),node_modules/.package-lock.json build/vendor/qrcode.js)
 	@sh tests/run.sh
 
 bench: deps

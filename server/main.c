@@ -25,6 +25,10 @@
 #include "../plugins/cli.h"
 #include "../plugins/host.h"
 #include "../lrs/auth.h"
+#include "admin_state.h"
+#include "demo_accounts.h"
+#include "retention.h"
+#include "user_cli.h"
 
 struct command {
 	const char *name;
@@ -44,12 +48,17 @@ static int cmd_lrs_client(struct config *cfg, int argc, char **argv);
 static int cmd_people(struct config *cfg, int argc, char **argv);
 static int cmd_plugins(struct config *cfg, int argc, char **argv);
 static int cmd_course(struct config *cfg, int argc, char **argv);
+static int cmd_user(struct config *cfg, int argc, char **argv);
+static int cmd_retention(struct config *cfg, int argc, char **argv);
 
 static const char *const people_switches[] = { "--dry-run", "--partial", "--force", NULL };
 
 static const char *const course_flags[] = { "--id", "--title", "--minutes", "--valid-months", NULL };
 
 static const char *const lrs_client_flags[] = { "--name", "--key", "--secret", "--scope", NULL };
+static const char *const user_flags[] = { "--employee", "--role", "--name", NULL };
+static const char *const user_switches[] = { "--generate", NULL };
+static const char *const retention_flags[] = { "--now", NULL };
 
 static const struct command commands[] = {
 	{ "serve", cmd_serve, "[--config FILE] [--listen ADDR:PORT] [--db PATH] [--data DIR]",
@@ -72,6 +81,12 @@ static const struct command commands[] = {
 	  NULL },
 	{ "course", cmd_course, "build SRC_DIR OUT_DIR",
 	  "build a native course folder into a cmi5 package, to check it", NULL, NULL },
+	{ "user", cmd_user,
+	  "add USERNAME [--employee ID] [--role ROLE]... | passwd USERNAME | totp-reset USERNAME | "
+	  "roles USERNAME [--role ROLE]... | unlock USERNAME | list | remove USERNAME",
+	  "manage sign-in accounts (roles: admin, hr, ombud, leader:UNIT)", user_flags, user_switches },
+	{ "retention", cmd_retention, "run [--now YYYY-MM-DD] | policy",
+	  "apply the retention policy now (the server also runs it daily)", retention_flags, NULL },
 	{ "version", cmd_version, "", "print the version", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -223,6 +238,12 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 		log_event(LOG_ERROR, "plugins_failed", "error=\"the plugin worker did not start\"");
 	if (pidfile_write(srv.cfg.data_dir, err, sizeof(err)) != 0)
 		log_event(LOG_WARN, "pidfile_failed", "error=\"%s\"", err);
+	if (admin_start(&srv) != 0) {
+		http_stop(&srv);
+		log_buffer_stop();
+		db_close(srv.db);
+		return 1;
+	}
 	log_event(LOG_INFO, "listening", "url=%s version=%s db=%s threads=%ld",
 		  srv.base_url, VERN_VERSION, cfg->db, cfg->threads);
 
@@ -241,6 +262,7 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	http_stop(&srv);
 	plugin_host_close(srv.plugins);
 	pidfile_remove(srv.cfg.data_dir);
+	admin_stop(&srv);
 	log_buffer_stop();
 	struct db_stats st;
 	db_get_stats(srv.db, &st);
@@ -294,6 +316,8 @@ static int cmd_demo(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = demo_create(db);
+	if (rc == 0)
+		rc = demo_accounts(db, cfg);
 	db_close(db);
 	if (rc != 0) {
 		fprintf(stderr, "vern demo: the demo data could not be written\n");
@@ -326,6 +350,24 @@ static int cmd_lrs_client(struct config *cfg, int argc, char **argv)
 static int cmd_plugins(struct config *cfg, int argc, char **argv)
 {
 	return plugin_command(cfg, argc, argv);
+static int cmd_user(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = user_command(db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
+static int cmd_retention(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = retention_command(cfg, db, argc, argv);
+	db_close(db);
+	return rc;
 }
 
 static int cmd_people(struct config *cfg, int argc, char **argv)
