@@ -76,11 +76,10 @@ static const struct command commands[] = {
 	{ "plugins", cmd_plugins, "list | check FILE.lua | reload",
 	  "list the Lua plugins, check one, or make the running server reload them", NULL, NULL },
 	{ "course", cmd_course,
-	  "import FILE.zip|FOLDER [--id ID] [--title T] [--minutes N] [--valid-months N] | list",
-	  "import SCORM 1.2, SCORM 2004 and cmi5 packages and native course folders", course_flags,
-	  NULL },
-	{ "course", cmd_course, "build SRC_DIR OUT_DIR",
-	  "build a native course folder into a cmi5 package, to check it", NULL, NULL },
+	  "import FILE.zip|FOLDER [--id ID] [--title T] [--minutes N] [--valid-months N] | list | "
+	  "build SRC_DIR OUT_DIR",
+	  "import SCORM 1.2, SCORM 2004 and cmi5 packages and native course folders; build checks "
+	  "a native course folder", course_flags, NULL },
 	{ "user", cmd_user,
 	  "add USERNAME [--employee ID] [--role ROLE]... | passwd USERNAME | totp-reset USERNAME | "
 	  "roles USERNAME [--role ROLE]... | unlock USERNAME | list | remove USERNAME",
@@ -350,6 +349,8 @@ static int cmd_lrs_client(struct config *cfg, int argc, char **argv)
 static int cmd_plugins(struct config *cfg, int argc, char **argv)
 {
 	return plugin_command(cfg, argc, argv);
+}
+
 static int cmd_user(struct config *cfg, int argc, char **argv)
 {
 	struct db *db;
@@ -382,17 +383,14 @@ static int cmd_people(struct config *cfg, int argc, char **argv)
 
 static int cmd_course(struct config *cfg, int argc, char **argv)
 {
+	if (argc >= 1 && strcmp(argv[0], "build") == 0)
+		return native_build_command(argc - 1, argv + 1);
 	struct db *db;
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = courses_command(cfg, db, argc, argv);
 	db_close(db);
 	return rc;
-	(void)cfg;
-	if (argc >= 1 && strcmp(argv[0], "build") == 0)
-		return native_build_command(argc - 1, argv + 1);
-	fprintf(stderr, "Usage: vern course build SRC_DIR OUT_DIR\n");
-	return 2;
 }
 
 int main(int argc, char **argv)
