@@ -68,6 +68,13 @@ $(GEN): $(MIGRATIONS) server/migrations/embed.sh
 $(ASSETS_GEN): $(PLAYER_FILES) courses/player/embed.sh node_modules/.package-lock.json
 	@mkdir -p $(dir $@)
 	sh courses/player/embed.sh $(PLAYER_FILES) $(SCORM_AGAIN) > $@.tmp && mv $@.tmp $@
+# The runtime of native lessons (courses/au/), embedded into the binary.
+NATIVE_ASSETS := $(sort $(wildcard courses/au/*.js courses/au/*.css))
+build/gen/native_assets_data.h: $(NATIVE_ASSETS) courses/au/embed.sh
+	@mkdir -p $(dir $@)
+	sh courses/au/embed.sh $(NATIVE_ASSETS) > $@.tmp && mv $@.tmp $@
+build/obj/courses/native_assets.o build/asan/obj/courses/native_assets.o \
+	build/fuzz/obj/courses/native_assets.o: build/gen/native_assets_data.h
 
 build/obj/%.o: %.c $(GEN)
 	@mkdir -p $(dir $@)
@@ -131,6 +138,11 @@ build/bench/bare_insert: tests/bench/bare_insert.c
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
+# Scripts the pages load from npm packages, served as /assets/vendor/*.
+build/vendor/qrcode.js: node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	cp node_modules/qrcode-generator/dist/qrcode.js $@
+
 # Installs the missing packages. Needs root; otherwise prints the command.
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -147,13 +159,13 @@ deps:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
 run: deps
-	@$(MAKE) --no-print-directory node_modules/.package-lock.json build/vern
+	@$(MAKE) --no-print-directory node_modules/.package-lock.json build/vern build/vendor/qrcode.js
 	build/vern demo
-	build/vern serve --listen 127.0.0.1:8080
+	build/vern serve --listen 127.0.0.1:8080 --demo-mode true
 
 test: deps
 	@$(MAKE) --no-print-directory build/vern asan $(UNIT_BINS) $(FUZZ_BINS) \
-		$(if $(wildcard package.json),node_modules/.package-lock.json)
+		$(if $(wildcard package.json),node_modules/.package-lock.json build/vendor/qrcode.js)
 	@sh tests/run.sh
 
 bench: deps
