@@ -18,6 +18,7 @@
 #include "http.h"
 #include "log.h"
 #include "people_import.h"
+#include "scim_token.h"
 #include "server.h"
 #include "../lrs/auth.h"
 
@@ -37,10 +38,13 @@ static int cmd_demo(struct config *cfg, int argc, char **argv);
 static int cmd_version(struct config *cfg, int argc, char **argv);
 static int cmd_lrs_client(struct config *cfg, int argc, char **argv);
 static int cmd_people(struct config *cfg, int argc, char **argv);
+static int cmd_scim_token(struct config *cfg, int argc, char **argv);
 
 static const char *const people_switches[] = { "--dry-run", "--partial", "--force", NULL };
 
 static const char *const lrs_client_flags[] = { "--name", "--key", "--secret", "--scope", NULL };
+
+static const char *const scim_token_flags[] = { "--name", NULL };
 
 static const struct command commands[] = {
 	{ "serve", cmd_serve, "[--config FILE] [--listen ADDR:PORT] [--db PATH] [--data DIR]",
@@ -55,6 +59,8 @@ static const struct command commands[] = {
 	  "manage the clients (key and secret) of the xAPI LRS", lrs_client_flags, NULL },
 	{ "people", cmd_people, "import FILE.csv [--dry-run] [--partial] [--force]",
 	  "import units or employees from a CSV export (see README)", NULL, people_switches },
+	{ "scim-token", cmd_scim_token, "add --name NAME | list | remove NAME",
+	  "manage the bearer tokens of SCIM provisioning (/scim/v2)", scim_token_flags, NULL },
 	{ "version", cmd_version, "", "print the version", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -302,6 +308,16 @@ static int cmd_people(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = people_command(db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
+static int cmd_scim_token(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = scim_token_command(db, argc, argv);
 	db_close(db);
 	return rc;
 }

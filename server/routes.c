@@ -8,6 +8,7 @@
 #include "api_health.h"
 #include "api_test.h"
 #include "lrs.h"
+#include "scim.h"
 #include "www.h"
 
 const struct http_route routes[] = {
@@ -24,5 +25,13 @@ const struct http_route routes[] = {
 	{ HTTP_GET, "/hr", www_page, 0 },
 	{ HTTP_GET, "/ombud", www_page, 0 },
 	{ HTTP_GET, "/admin", www_page, 0 },
+	{ HTTP_GET | HTTP_HEAD | HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE | HTTP_OPTIONS,
+	  "/scim/v2/**", scim_dispatch, SCIM_MAX_BODY },
 	{ 0, NULL, NULL, 0 },
+};
+
+/* Errors on these paths are written in the path's own format. */
+const struct http_error_format http_error_formats[] = {
+	{ "/scim/", scim_http_error },
+	{ NULL, NULL },
 };

@@ -1,0 +1,17 @@
+/* scim_token.h: the bearer tokens identity systems present to /scim/v2/,
+ * and `vern scim-token add --name NAME | list | remove NAME`. A token is
+ * shown once when it is made; only its BLAKE2b hash is stored. */
+#ifndef VERN_SCIM_TOKEN_H
+#define VERN_SCIM_TOKEN_H
+
+struct db;
+struct server;
+
+/* 0 when authorization is "Bearer <a stored token>", else -1. Every stored
+ * hash is compared in constant time, with no early exit. */
+int scim_token_check(struct server *srv, const char *authorization);
+
+/* The CLI. Returns the process exit code. */
+int scim_token_command(struct db *db, int argc, char **argv);
+
+#endif
