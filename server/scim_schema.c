@@ -259,7 +259,7 @@ static json_t *coerce_simple(const struct scim_attr *a, const json_t *v, char *e
 static json_t *coerce_complex(const struct scim_attr *a, const json_t *v, char *err, size_t errsize)
 {
 	if (!json_is_object(v)) {
-		if (!json_is_array(v) && scim_attr_find(a->sub, "value")) {
+		if (!a->multi && !json_is_array(v) && scim_attr_find(a->sub, "value")) {
 			/* {"path": "...:manager", "value": "id"}: a bare value. */
 			json_t *obj = json_object();
 			json_t *val = coerce_simple(scim_attr_find(a->sub, "value"), v, err, errsize);

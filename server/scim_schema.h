@@ -72,8 +72,8 @@ const struct scim_schema *scim_schema_of(const struct scim_resource_type *rt, co
 
 /* Coerces a client value to what attribute a holds, leniently where
  * identity systems are known to differ from the RFC: "True"/"False"
- * strings for booleans, numbers for strings, a scalar for a complex
- * attribute with a "value" sub-attribute (a manager id), a single object
+ * strings for booleans, numbers for strings, a scalar for a single-valued
+ * complex attribute with a "value" sub-attribute (a manager id), one object
  * for a multi-valued attribute. as_element: v is one element of a
  * multi-valued attribute. Read-only and unknown sub-attributes are
  * dropped. Returns a new reference, NULL with *out_null = 1 for JSON null
