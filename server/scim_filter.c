@@ -881,16 +881,31 @@ static void put_path(struct out *o, const struct scim_path *p)
 	}
 }
 
+static void put_filter(struct out *o, const struct scim_filter *f);
+
+/* An operand in parentheses when the parser would otherwise group it
+ * differently ("and" binds tighter than "or"; chains group to the left). */
+static void put_operand(struct out *o, const struct scim_filter *f, int parens)
+{
+	if (parens)
+		put(o, "(");
+	put_filter(o, f);
+	if (parens)
+		put(o, ")");
+}
+
 static void put_filter(struct out *o, const struct scim_filter *f)
 {
 	switch (f->op) {
 	case SCIM_F_AND:
+		put_operand(o, f->left, f->left->op == SCIM_F_OR);
+		put(o, " and ");
+		put_operand(o, f->right, f->right->op == SCIM_F_OR || f->right->op == SCIM_F_AND);
+		return;
 	case SCIM_F_OR:
-		put(o, "(");
-		put_filter(o, f->left);
-		put(o, f->op == SCIM_F_AND ? " and " : " or ");
-		put_filter(o, f->right);
-		put(o, ")");
+		put_operand(o, f->left, 0);
+		put(o, " or ");
+		put_operand(o, f->right, f->right->op == SCIM_F_OR);
 		return;
 	case SCIM_F_NOT:
 		put(o, "not (");

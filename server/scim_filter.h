@@ -77,8 +77,9 @@ int scim_filter_match(const struct scim_filter *f, const json_t *resource);
  * of a multi-valued attribute this is NULL (use the elements). */
 json_t *scim_path_get(const struct scim_path *p, const json_t *resource);
 
-/* Writes the filter in canonical form (lowercase operators, full
- * parentheses) into buf. Returns the length, or -1 when it does not fit. */
+/* Writes the filter in canonical form (lowercase operators, single
+ * spaces, parentheses only where grouping needs them) into buf; it parses
+ * back to the same tree. Returns the length, or -1 when it does not fit. */
 int scim_filter_format(const struct scim_filter *f, char *buf, size_t size);
 
 #endif
