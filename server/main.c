@@ -269,11 +269,22 @@ static int cmd_demo(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "vern demo: unexpected argument %s\n", argv[0]);
 		return 2;
 	}
-	struct db *db;
-	if (open_db(cfg, &db) != 0)
+	struct server srv;
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = *cfg;
+	srv.started = time(NULL);
+	/* The agents' home page must be what `vern serve` will use: the
+	 * configured public_url, else http://<listen> as serve binds it. */
+	if (!srv.cfg.public_url[0]) {
+		const char *listen = cfg->listen;
+		int any = strncmp(listen, "0.0.0.0:", 8) == 0;
+		snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "http://%s%.*s",
+			 any ? "127.0.0.1" : "", CONFIG_STR_MAX - 32, any ? listen + 7 : listen);
+	}
+	if (open_db(cfg, &srv.db) != 0)
 		return 1;
-	int rc = demo_create(db);
-	db_close(db);
+	int rc = demo_create(&srv, stdout);
+	db_close(srv.db);
 	if (rc != 0) {
 		fprintf(stderr, "vern demo: the demo data could not be written\n");
 		return 1;
