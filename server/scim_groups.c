@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "db.h"
+#include "log.h"
 #include "people.h"
 #include "scim.h"
 #include "scim_patch.h"
@@ -508,6 +509,8 @@ static void run_job(struct http_request *req, struct group_job *j, int ok_status
 		scim_send_error(req, 503, NULL, "the change could not be stored; try again");
 		return;
 	}
+	static const char *const names[] = { "create", "replace", "patch", "delete" };
+	log_event(LOG_INFO, "scim_group", "op=%s id=%s", names[j->op], j->id_out);
 	if (ok_status == 204)
 		http_send(req, 204, SCIM_MEDIA_TYPE, "", 0, NULL);
 	else

@@ -34,6 +34,7 @@
 #include <strings.h>
 
 #include "db.h"
+#include "log.h"
 #include "people.h"
 #include "scim.h"
 #include "scim_patch.h"
@@ -467,7 +468,6 @@ static int change_user(struct db_conn *c, struct user_job *j)
 		rc = save_employee(c, j, u.emp, u.ext_id, u.doc, doc, active);
 	if (rc == DB_OK)
 		rc = store_row(c, j, u.emp, j->scim_id, doc, 0);
-	snprintf(j->id_out, sizeof(j->id_out), "%s", j->scim_id);
 	json_decref(doc);
 	json_decref(u.doc);
 	return rc;
@@ -497,6 +497,8 @@ static int delete_user(struct db_conn *c, struct user_job *j)
 static int user_job_run(struct db_conn *c, void *arg)
 {
 	struct user_job *j = arg;
+	if (j->op != U_CREATE)
+		snprintf(j->id_out, sizeof(j->id_out), "%s", j->scim_id);
 	switch (j->op) {
 	case U_CREATE: return create_user(c, j);
 	case U_DELETE: return delete_user(c, j);
@@ -675,6 +677,8 @@ static void run_job(struct http_request *req, struct user_job *j, int ok_status,
 		scim_send_error(req, 503, NULL, "the change could not be stored; try again");
 		return;
 	}
+	static const char *const names[] = { "create", "replace", "patch", "delete" };
+	log_event(LOG_INFO, "scim_user", "op=%s id=%s", names[j->op], j->id_out);
 	if (ok_status == 204)
 		http_send(req, 204, SCIM_MEDIA_TYPE, "", 0, NULL);
 	else
