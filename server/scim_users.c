@@ -254,7 +254,7 @@ static int save_employee(struct db_conn *c, struct user_job *j, long long emp, c
 {
 	struct current cur;
 	int rc = load_current(c, emp, &cur);
-	char name[512];
+	char name[3 * SCIM_MAX_STRING + 8]; /* never cut inside a UTF-8 character */
 	display_name(doc, name, sizeof(name));
 	struct person p = {
 		.external_id = ext_id, .name = name, .email = email_of(doc),
