@@ -325,6 +325,8 @@ static int cmd_people(struct config *cfg, int argc, char **argv)
 
 static int cmd_scim_token(struct config *cfg, int argc, char **argv)
 {
+	if (!scim_token_args_ok(argc, argv))
+		return 2;
 	struct db *db;
 	if (open_db(cfg, &db) != 0)
 		return 1;

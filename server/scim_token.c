@@ -133,16 +133,8 @@ static int valid_name(const char *name)
 	return 1;
 }
 
-static int token_add(struct db *db, int argc, char **argv)
+static int token_add(struct db *db, const char *name)
 {
-	const char *name = NULL;
-	for (int i = 0; i + 1 < argc; i++)
-		if (strcmp(argv[i], "--name") == 0)
-			name = argv[i + 1];
-	if (!name || !valid_name(name)) {
-		fprintf(stderr, "vern scim-token add: --name NAME is required (1-100 characters)\n");
-		return 2;
-	}
 	unsigned char raw[32];
 	char b64[64], token[80];
 	randombytes_buf(raw, sizeof(raw));
@@ -194,31 +186,50 @@ static int token_list(struct db *db)
 	return st ? 0 : 1;
 }
 
+static const char *name_arg(int argc, char **argv)
+{
+	for (int i = 0; i + 1 < argc; i++)
+		if (strcmp(argv[i], "--name") == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+int scim_token_args_ok(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[0], "add") == 0 && name_arg(argc - 1, argv + 1) &&
+	    valid_name(name_arg(argc - 1, argv + 1)))
+		return 1;
+	if ((argc == 1 && strcmp(argv[0], "list") == 0) || (argc == 2 && strcmp(argv[0], "remove") == 0))
+		return 1;
+	if (argc >= 1 && strcmp(argv[0], "add") == 0)
+		fprintf(stderr, "vern scim-token add: --name NAME is required (1-100 characters)\n");
+	fprintf(stderr, "Usage: vern scim-token add --name NAME\n"
+			"       vern scim-token list\n"
+			"       vern scim-token remove NAME\n");
+	return 0;
+}
+
 int scim_token_command(struct db *db, int argc, char **argv)
 {
+	if (!scim_token_args_ok(argc, argv))
+		return 2;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "vern scim-token: libsodium could not start\n");
 		return 1;
 	}
-	if (argc >= 1 && strcmp(argv[0], "add") == 0)
-		return token_add(db, argc - 1, argv + 1);
-	if (argc == 1 && strcmp(argv[0], "list") == 0)
+	if (strcmp(argv[0], "add") == 0)
+		return token_add(db, name_arg(argc - 1, argv + 1));
+	if (strcmp(argv[0], "list") == 0)
 		return token_list(db);
-	if (argc == 2 && strcmp(argv[0], "remove") == 0) {
-		struct token_row r = { .name = argv[1] };
-		if (db_write(db, delete_token, &r) != DB_OK) {
-			fprintf(stderr, "vern scim-token remove: the token could not be removed\n");
-			return 1;
-		}
-		if (!r.removed) {
-			fprintf(stderr, "vern scim-token remove: no token named \"%s\"\n", argv[1]);
-			return 1;
-		}
-		printf("removed %s\n", argv[1]);
-		return 0;
+	struct token_row r = { .name = argv[1] };
+	if (db_write(db, delete_token, &r) != DB_OK) {
+		fprintf(stderr, "vern scim-token remove: the token could not be removed\n");
+		return 1;
 	}
-	fprintf(stderr, "Usage: vern scim-token add --name NAME\n"
-			"       vern scim-token list\n"
-			"       vern scim-token remove NAME\n");
-	return 2;
+	if (!r.removed) {
+		fprintf(stderr, "vern scim-token remove: no token named \"%s\"\n", argv[1]);
+		return 1;
+	}
+	printf("removed %s\n", argv[1]);
+	return 0;
 }

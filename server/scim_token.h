@@ -11,6 +11,10 @@ struct server;
  * hash is compared in constant time, with no early exit. */
 int scim_token_check(struct server *srv, const char *authorization);
 
+/* 1 when argv is a well-formed `vern scim-token` command line; else
+ * prints the usage and returns 0 (checked before the database is opened). */
+int scim_token_args_ok(int argc, char **argv);
+
 /* The CLI. Returns the process exit code. */
 int scim_token_command(struct db *db, int argc, char **argv);
 
