@@ -208,7 +208,9 @@ static int add_unit(struct builder *b, const char *ext, const char *name, int pa
 	}
 	struct demo_unit *u = &o->units[o->nunits];
 	memset(u, 0, sizeof(*u));
-	snprintf(u->ext, sizeof(u->ext), "%s", ext);
+	/* Unit ids in lower case: "demo-nordby", "demo-nordby-1". */
+	for (size_t i = 0; ext[i] && i + 1 < sizeof(u->ext); i++)
+		u->ext[i] = (char)(ext[i] >= 'A' && ext[i] <= 'Z' ? ext[i] + 32 : ext[i]);
 	snprintf(u->name, sizeof(u->name), "%s", name);
 	u->parent = parent;
 	u->is_agency = is_agency;
@@ -413,7 +415,7 @@ int demo_org_build(struct demo_org *org, long anchor_day)
 	if (rc == 0)
 		rc = head_counts(DEMO_EMPLOYEES - fixed, heads, nagencies, weights);
 
-	int root = rc ? -1 : add_unit(&b, "DEMO", "Demo kommune", -1, 0);
+	int root = rc ? -1 : add_unit(&b, "demo-kommune", "Demo kommune", -1, 0);
 	int top = root < 0 ? -1 : add_person(&b, root, -1, 8 * 365);
 	int staff_unit = top < 0 ? -1 : add_unit(&b, "DEMO-STAB", "Kommunedirektørens stab", root, 0);
 	rc = staff_unit < 0 ? -1 : 0;
