@@ -3,8 +3,9 @@
  * Writes, through the ordinary writer and the owning folders' functions:
  * the municipality's settings (meta), the bundled course catalogue's rows
  * (INSERT OR IGNORE: importing the real course content later keeps the
- * ids), the organisation (demo_org.c) and the learning history as xAPI
- * statements (demo_history.c). Everything is deterministic: the generator
+ * ids), the organisation (demo_org.c), the bundled plugins' assignments
+ * (a sync of every employee through plugins/host.h) and the learning
+ * history as xAPI statements (demo_history.c). Everything is deterministic: the generator
  * has a fixed seed, and the demo's "today" (the anchor the history is
  * dated from) is stored at the first run and reused, so running it again
  * refreshes the same rows and stores no new statements. */
@@ -20,6 +21,7 @@
 #include "log.h"
 #include "people.h"
 #include "server.h"
+#include "../plugins/host.h"
 
 static const char *const demo_meta[][2] = {
 	{ "municipality_name", "Demo kommune" },
@@ -74,13 +76,14 @@ static int write_setup(struct db_conn *c, void *arg)
 	return rc;
 }
 
-enum counted { COUNT_STATEMENTS, COUNT_COMPLETIONS, COUNT_COURSES };
+enum counted { COUNT_STATEMENTS, COUNT_COMPLETIONS, COUNT_COURSES, COUNT_ASSIGNMENTS };
 
 static long count(struct db *db, enum counted what)
 {
 	struct db_conn *c = db_reader_get(db);
 	sqlite3_stmt *st = what == COUNT_STATEMENTS ? db_stmt(c, "SELECT count(*) FROM statements")
 			 : what == COUNT_COMPLETIONS ? db_stmt(c, "SELECT count(*) FROM completions")
+			 : what == COUNT_ASSIGNMENTS ? db_stmt(c, "SELECT count(*) FROM assignments")
 			 : db_stmt(c, "SELECT count(*) FROM courses");
 	long n = st && sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : -1;
 	db_reader_put(db, c);
@@ -93,6 +96,22 @@ static int role_count(const struct demo_org *org, const char *role)
 	for (int i = 0; i < org->npeople; i++)
 		n += demo_has_role(&org->people[i], role);
 	return n;
+}
+
+/* Runs every plugin's on_employee(e, "sync") for everyone (plugins/host.h,
+ * the folder is config plugins_dir). Returns the number of failed calls, or
+ * -1 when the host could not run; the demo goes on either way. */
+static long demo_plugins(struct server *srv)
+{
+	char err[300];
+	struct plugin_host *h = NULL;
+	if (plugin_host_open(&h, &srv->cfg, srv->db, err, sizeof(err)) != 0) {
+		log_event(LOG_ERROR, "demo_plugins_failed", "error=\"%s\"", err);
+		return -1;
+	}
+	long failed = plugin_host_sync_employees(h, time(NULL));
+	plugin_host_close(h);
+	return failed;
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -132,10 +151,10 @@ int demo_create(struct server *srv, FILE *out)
 		return -1;
 	}
 
-	/* Plugins: once the plugin host is in (plugins/host.h, srv->plugins),
-	 * the bundled plugins run here, after the people exist and before the
-	 * history, so that the assignments they make (mandatory courses per
-	 * role) are in place when completions are derived. */
+	/* Plugins run after the people exist and before the history, so the
+	 * assignments they make (mandatory courses per role) are in place
+	 * when completions are derived. */
+	long plugin_failures = demo_plugins(srv);
 
 	long before = count(srv->db, COUNT_STATEMENTS);
 	struct demo_history_result hist;
@@ -162,7 +181,9 @@ int demo_create(struct server *srv, FILE *out)
 			role_count(&org, "leder"), role_count(&org, "personvernkoordinator"),
 			role_count(&org, "informasjonssikkerhetskoordinator"), role_count(&org, "systemeier"),
 			role_count(&org, "personvernombud"), role_count(&org, "hr"));
-		fprintf(out, "  courses:     %ld in the catalogue\n", count(srv->db, COUNT_COURSES));
+		fprintf(out, "  courses:     %ld in the catalogue, %ld assignments (plugins: %s)\n",
+			count(srv->db, COUNT_COURSES), count(srv->db, COUNT_ASSIGNMENTS),
+			plugin_failures == 0 ? "ran" : plugin_failures < 0 ? "did not run" : "some calls failed");
 		fprintf(out, "  history:     %ld xAPI statements (%ld passed or completed, %ld failed), "
 			     "%ld of them new\n", hist.statements, hist.passed, hist.failed,
 			before >= 0 && after >= 0 ? after - before : -1);
