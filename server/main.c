@@ -18,6 +18,7 @@
 #include "http.h"
 #include "log.h"
 #include "people_import.h"
+#include "scim_token.h"
 #include "pidfile.h"
 #include "../courses/import.h"
 #include "../courses/native.h"
@@ -46,6 +47,7 @@ static int cmd_demo(struct config *cfg, int argc, char **argv);
 static int cmd_version(struct config *cfg, int argc, char **argv);
 static int cmd_lrs_client(struct config *cfg, int argc, char **argv);
 static int cmd_people(struct config *cfg, int argc, char **argv);
+static int cmd_scim_token(struct config *cfg, int argc, char **argv);
 static int cmd_plugins(struct config *cfg, int argc, char **argv);
 static int cmd_course(struct config *cfg, int argc, char **argv);
 static int cmd_user(struct config *cfg, int argc, char **argv);
@@ -60,6 +62,8 @@ static const char *const user_flags[] = { "--employee", "--role", "--name", NULL
 static const char *const user_switches[] = { "--generate", NULL };
 static const char *const retention_flags[] = { "--now", NULL };
 
+static const char *const scim_token_flags[] = { "--name", NULL };
+
 static const struct command commands[] = {
 	{ "serve", cmd_serve, "[--config FILE] [--listen ADDR:PORT] [--db PATH] [--data DIR]",
 	  "run the server until SIGINT or SIGTERM", NULL, NULL },
@@ -73,6 +77,8 @@ static const struct command commands[] = {
 	  "manage the clients (key and secret) of the xAPI LRS", lrs_client_flags, NULL },
 	{ "people", cmd_people, "import FILE.csv [--dry-run] [--partial] [--force]",
 	  "import units or employees from a CSV export (see README)", NULL, people_switches },
+	{ "scim-token", cmd_scim_token, "add --name NAME | list | remove NAME",
+	  "manage the bearer tokens of SCIM provisioning (/scim/v2)", scim_token_flags, NULL },
 	{ "plugins", cmd_plugins, "list | check FILE.lua | reload",
 	  "list the Lua plugins, check one, or make the running server reload them", NULL, NULL },
 	{ "course", cmd_course,
@@ -311,13 +317,24 @@ static int cmd_demo(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "vern demo: unexpected argument %s\n", argv[0]);
 		return 2;
 	}
-	struct db *db;
-	if (open_db(cfg, &db) != 0)
+	struct server srv;
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = *cfg;
+	srv.started = time(NULL);
+	/* The agents' home page must be what `vern serve` will use: the
+	 * configured public_url, else http://<listen> as serve binds it. */
+	if (!srv.cfg.public_url[0]) {
+		const char *listen = cfg->listen;
+		int any = strncmp(listen, "0.0.0.0:", 8) == 0;
+		snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "http://%s%.*s",
+			 any ? "127.0.0.1" : "", CONFIG_STR_MAX - 32, any ? listen + 7 : listen);
+	}
+	if (open_db(cfg, &srv.db) != 0)
 		return 1;
-	int rc = demo_create(db);
+	int rc = demo_create(&srv, stdout);
 	if (rc == 0)
-		rc = demo_accounts(db, cfg);
-	db_close(db);
+		rc = demo_accounts(srv.db, cfg);
+	db_close(srv.db);
 	if (rc != 0) {
 		fprintf(stderr, "vern demo: the demo data could not be written\n");
 		return 1;
@@ -389,6 +406,18 @@ static int cmd_course(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = courses_command(cfg, db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
+static int cmd_scim_token(struct config *cfg, int argc, char **argv)
+{
+	if (!scim_token_args_ok(argc, argv))
+		return 2;
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = scim_token_command(db, argc, argv);
 	db_close(db);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include "api_plugins.h"
 #include "api_test.h"
 #include "lrs.h"
+#include "scim.h"
 #include "www.h"
 #include "api_test_session.h"
 #include "../courses/api_courses.h"
@@ -77,5 +78,13 @@ const struct http_route routes[] = {
 	{ HTTP_DELETE, "/api/admin/lrs-klienter/*", api_lrs_client_remove, 0 },
 	{ HTTP_GET, "/api/admin/oppbevaring", api_retention, 0 },
 	{ HTTP_POST, "/api/admin/oppbevaring/kjor", api_retention_run, 0 },
+	{ HTTP_GET | HTTP_HEAD | HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE | HTTP_OPTIONS,
+	  "/scim/v2/**", scim_dispatch, SCIM_MAX_BODY },
 	{ 0, NULL, NULL, 0 },
+};
+
+/* Errors on these paths are written in the path's own format. */
+const struct http_error_format http_error_formats[] = {
+	{ "/scim/", scim_http_error },
+	{ NULL, NULL },
 };
