@@ -1,0 +1,75 @@
+-- 013_views: what the leader, HR and ombud views keep besides the people
+-- model: courses that attendance can satisfy, the attendance sessions a
+-- leader registered, learning goals from the appraisal talk, and the
+-- history of completions (for trends and year-over-year statistics).
+
+-- Courses the admin has marked as satisfiable by attending a classroom
+-- session, staff meeting or dilemma training: an xAPI "attended" statement
+-- for the course's activity then counts as a completion.
+CREATE TABLE courses_attendance (
+	course_id  TEXT PRIMARY KEY REFERENCES courses(id) ON DELETE CASCADE,
+	marked_ms  INTEGER NOT NULL,
+	marked_by  TEXT NOT NULL                   -- the admin's name, kept for the record
+) STRICT, WITHOUT ROWID;
+
+-- A session a leader registered attendance for. Each attendee's attendance
+-- is an xAPI statement (statement_id in attendance_attendees); these rows
+-- let the leader see and list what was registered.
+CREATE TABLE attendance_sessions (
+	id           INTEGER PRIMARY KEY,
+	activity_id  TEXT NOT NULL UNIQUE,         -- urn:vern:okt:<uuid>
+	course_id    TEXT NOT NULL REFERENCES courses(id),
+	kind         TEXT NOT NULL CHECK (kind IN ('klasserom', 'personalmote', 'dilemmatrening')),
+	title        TEXT NOT NULL,
+	held_on      TEXT NOT NULL,                -- YYYY-MM-DD
+	unit_id      INTEGER REFERENCES org_units(id),
+	leader_name  TEXT NOT NULL,
+	leader_user_id     INTEGER,
+	leader_employee_id INTEGER,
+	created_ms   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX attendance_sessions_unit ON attendance_sessions(unit_id, held_on);
+
+CREATE TABLE attendance_attendees (
+	session_id   INTEGER NOT NULL REFERENCES attendance_sessions(id) ON DELETE CASCADE,
+	employee_id  INTEGER NOT NULL REFERENCES employees(id) ON DELETE CASCADE,
+	statement_id TEXT NOT NULL,
+	PRIMARY KEY (session_id, employee_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX attendance_attendees_employee ON attendance_attendees(employee_id);
+
+-- Learning goals agreed in the employee's last appraisal talk
+-- (medarbeidersamtale): free text and the date of the talk.
+CREATE TABLE learning_goals (
+	employee_id  INTEGER PRIMARY KEY REFERENCES employees(id) ON DELETE CASCADE,
+	goals        TEXT NOT NULL,
+	agreed_on    TEXT NOT NULL,                -- YYYY-MM-DD
+	updated_ms   INTEGER NOT NULL,
+	updated_by   TEXT NOT NULL
+) STRICT;
+
+-- Every completion ever derived (completions keeps only the newest per
+-- employee and course). Filled by triggers, so whoever derives
+-- completions needs to know nothing of it.
+CREATE TABLE completion_history (
+	employee_id  INTEGER NOT NULL REFERENCES employees(id) ON DELETE CASCADE,
+	course_id    TEXT NOT NULL,
+	completed_ms INTEGER NOT NULL,
+	expires_ms   INTEGER,
+	success      INTEGER,
+	PRIMARY KEY (employee_id, course_id, completed_ms)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX completion_history_course ON completion_history(course_id, completed_ms);
+
+INSERT OR IGNORE INTO completion_history(employee_id, course_id, completed_ms, expires_ms, success)
+	SELECT employee_id, course_id, completed_ms, expires_ms, success FROM completions;
+
+CREATE TRIGGER completions_history_insert AFTER INSERT ON completions BEGIN
+	INSERT OR REPLACE INTO completion_history(employee_id, course_id, completed_ms, expires_ms, success)
+	VALUES (NEW.employee_id, NEW.course_id, NEW.completed_ms, NEW.expires_ms, NEW.success);
+END;
+
+CREATE TRIGGER completions_history_update AFTER UPDATE ON completions BEGIN
+	INSERT OR REPLACE INTO completion_history(employee_id, course_id, completed_ms, expires_ms, success)
+	VALUES (NEW.employee_id, NEW.course_id, NEW.completed_ms, NEW.expires_ms, NEW.success);
+END;
