@@ -364,7 +364,7 @@ static json_t *trend_json(struct dash *d)
 {
 	long long ends[TREND_MONTHS];
 	int required[TREND_MONTHS] = { 0 }, covered[TREND_MONTHS] = { 0 };
-	char labels[TREND_MONTHS][16];
+	char labels[TREND_MONTHS][24];
 	time_t t = (time_t)(d->now_ms / 1000);
 	struct tm tm;
 	localtime_r(&t, &tm);
