@@ -73,6 +73,16 @@ long long views_month_start_ms(int year, int month)
 	return (long long)mktime(&tm) * 1000;
 }
 
+long long views_add_months_ms(long long ms, int months)
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	tm.tm_mon += months;
+	tm.tm_isdst = 0;
+	return (long long)timegm(&tm) * 1000 + ms % 1000;
+}
+
 long long views_day_start_ms(const char *date)
 {
 	struct tm tm = { 0 };

@@ -46,6 +46,9 @@ void views_date_of(long long ms, char *buf, size_t size);
  * may overflow into the next year) in ms since the epoch. */
 long long views_month_start_ms(int year, int month);
 
+/* ms plus months calendar months (UTC), as completions expire. */
+long long views_add_months_ms(long long ms, int months);
+
 /* Local midnight at the start of a YYYY-MM-DD date (checked by the caller). */
 long long views_day_start_ms(const char *date);
 

@@ -379,9 +379,9 @@ static json_t *trend_json(struct dash *d)
 		snprintf(labels[k], sizeof(labels[k]), "%04d-%02d", y % 10000, m);
 	}
 	sqlite3_stmt *st = db_stmt(d->c,
-		"SELECT a.id, a.created_ms, h.completed_ms, h.expires_ms, h.success"
+		"SELECT a.id, a.created_ms, h.completed_ms, k.valid_months, h.success"
 		" FROM org_units u JOIN employees e ON e.unit_id = u.id AND e.active = 1"
-		" JOIN assignments a ON a.employee_id = e.id"
+		" JOIN assignments a ON a.employee_id = e.id JOIN courses k ON k.id = a.course_id"
 		" LEFT JOIN completion_history h ON h.employee_id = a.employee_id AND h.course_id = a.course_id"
 		" WHERE u.path >= ?1 AND u.path < ?1 || '~'"
 		" ORDER BY a.id");
@@ -409,7 +409,9 @@ static json_t *trend_json(struct dash *d)
 		if (sqlite3_column_type(st, 2) == SQLITE_NULL ||
 		    (sqlite3_column_type(st, 4) != SQLITE_NULL && sqlite3_column_int(st, 4) == 0))
 			continue;
-		long long from = sqlite3_column_int64(st, 2), to = sqlite3_column_int64(st, 3);
+		long long from = sqlite3_column_int64(st, 2);
+		long long to = sqlite3_column_type(st, 3) == SQLITE_NULL
+				       ? 0 : views_add_months_ms(from, sqlite3_column_int(st, 3));
 		for (int k = 0; k < TREND_MONTHS; k++)
 			if (created <= ends[k] && from <= ends[k] && (!to || to > ends[k]))
 				hit[k] = 1;

@@ -117,7 +117,7 @@
 			head: ["Kurs", "Fullført"],
 			rows: r.andre.map((k) => [k.tittel, Views.date(k.fullfort_ms)]),
 		})) : null;
-		view().replaceChildren(
+		view().replaceChildren(...[
 			el("nav", { class: "smuler", "aria-label": "Brødsmuler" }, el("ol", {},
 				el("li", {}, el("a", { href: "/hr" }, "Finn ansatt")), el("li", {}, el("span", { "aria-current": "page" }, a.navn)))),
 			el("p", { class: "kun-utskrift" }, `Kompetanseoversikt for medarbeidersamtale, skrevet ut ${Views.date(r.generert_ms)}.`),
@@ -128,7 +128,7 @@
 				Views.downloadLink(`/api/hr/ansatt/${a.id}/eksport?format=json`, "Last ned JSON")),
 			Views.section("krav", "Krav og fullføring", summary(r.oppsummering), requirements(r)),
 			goals(r, a.id),
-			others);
+			others].filter(Boolean));
 	}
 
 	document.addEventListener("DOMContentLoaded", () => Views.start("/hr", main));

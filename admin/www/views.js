@@ -76,8 +76,8 @@ const Views = (() => {
 	}
 
 	function section(id, title, ...children) {
-		return el("section", { "aria-labelledby": id + "-tittel", id },
-			el("h2", { id: id + "-tittel" }, title), ...children);
+		return el("section", { "aria-labelledby": "overskrift-" + id, id },
+			el("h2", { id: "overskrift-" + id }, title), ...children);
 	}
 
 	function svg(tag, attrs, ...children) {

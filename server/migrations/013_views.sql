@@ -48,28 +48,20 @@ CREATE TABLE learning_goals (
 	updated_by   TEXT NOT NULL
 ) STRICT;
 
--- Every completion ever derived (completions keeps only the newest per
--- employee and course). Filled by triggers, so whoever derives
--- completions needs to know nothing of it.
-CREATE TABLE completion_history (
+-- Every completion counted (completions keeps only the newest per employee
+-- and course): the trend and the year-over-year statistics read it. It is
+-- the table of 005_plugins, whose completion derivation fills it; created
+-- here only when absent, with the same shape, so these views also work on
+-- a database without 005.
+CREATE TABLE IF NOT EXISTS completion_history (
+	statement_id TEXT PRIMARY KEY,
 	employee_id  INTEGER NOT NULL REFERENCES employees(id) ON DELETE CASCADE,
-	course_id    TEXT NOT NULL,
+	course_id    TEXT NOT NULL REFERENCES courses(id),
 	completed_ms INTEGER NOT NULL,
-	expires_ms   INTEGER,
 	success      INTEGER,
-	PRIMARY KEY (employee_id, course_id, completed_ms)
+	score        REAL
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX completion_history_course ON completion_history(course_id, completed_ms);
-
-INSERT OR IGNORE INTO completion_history(employee_id, course_id, completed_ms, expires_ms, success)
-	SELECT employee_id, course_id, completed_ms, expires_ms, success FROM completions;
-
-CREATE TRIGGER completions_history_insert AFTER INSERT ON completions BEGIN
-	INSERT OR REPLACE INTO completion_history(employee_id, course_id, completed_ms, expires_ms, success)
-	VALUES (NEW.employee_id, NEW.course_id, NEW.completed_ms, NEW.expires_ms, NEW.success);
-END;
-
-CREATE TRIGGER completions_history_update AFTER UPDATE ON completions BEGIN
-	INSERT OR REPLACE INTO completion_history(employee_id, course_id, completed_ms, expires_ms, success)
-	VALUES (NEW.employee_id, NEW.course_id, NEW.completed_ms, NEW.expires_ms, NEW.success);
-END;
+CREATE INDEX IF NOT EXISTS completion_history_course ON completion_history(course_id, completed_ms, employee_id);
+CREATE INDEX IF NOT EXISTS completion_history_employee ON completion_history(employee_id, course_id, completed_ms);
+INSERT OR IGNORE INTO completion_history(statement_id, employee_id, course_id, completed_ms, success, score)
+	SELECT statement_id, employee_id, course_id, completed_ms, success, score FROM completions;

@@ -70,6 +70,8 @@ export function municipality(now = Date.now()) {
     sql.push(`INSERT INTO courses(id, activity_id, title, valid_months, created_ms) VALUES(${q(id)}, ${q('urn:vern:kurs:' + id)}, ${q(title)}, 12, ${now - 800 * DAY});`);
   const yearAgo = now - 400 * DAY;
   const completions = [];
+  const history = [];
+  const lastYear = new Date(new Date(now).getFullYear() - 1, 5, 15).getTime();
   for (const p of people) {
     sql.push(`INSERT INTO employees(id, external_id, name, email, unit_id, active, start_date, updated_ms) VALUES(${p.id}, ${q(p.ext)}, ${q(p.name)}, ${q(p.ext.toLowerCase() + '@testvik.kommune.no')}, ${p.unit}, 1, '2020-01-01', ${now});`);
     sql.push(`INSERT INTO employee_roles(employee_id, role_id) SELECT ${p.id}, id FROM roles WHERE code = 'ansatt';`);
@@ -81,17 +83,27 @@ export function municipality(now = Date.now()) {
       // Due dates: the first course was due 30 days ago, the others in 60 days.
       const due = new Date(now + (k === 0 ? -30 : 60) * DAY).toISOString().slice(0, 10);
       sql.push(`INSERT INTO assignments(employee_id, course_id, due_date, reason, plugin, created_ms) VALUES(${p.id}, ${q(c)}, ${q(due)}, ${q('Rolle: ansatt')}, 'mandatory_by_role', ${yearAgo});`);
-      // A deterministic spread: 2 of 3 have the first course (some long
-      // ago, so expired), every other person the second, nobody phishing.
-      if (k === 0 && p.id % 3 !== 0) {
-        const at = p.id % 5 === 0 ? now - 380 * DAY : now - (10 + p.id) * DAY;
-        completions.push([p.id, c, at]);
-      }
-      if (k === 1 && p.id % 2 === 0) completions.push([p.id, c, now - 340 * DAY]);
+      // A deterministic spread: most have the basic course (some so long
+      // ago that it has expired), half the security course, three in four
+      // the phishing course; a third also completed everything last year
+      // (history only: the newer completion replaced it).
+      if (k === 0 && p.id % 3 !== 0) completions.push([p.id, c, p.id % 5 === 0 ? now - 380 * DAY : now - (3 + p.id) * DAY]);
+      if (k === 1 && p.id % 2 === 0) completions.push([p.id, c, now - (4 + p.id) * DAY]);
+      if (k === 2 && p.id % 4 !== 1) completions.push([p.id, c, now - (2 + p.id) * DAY]);
+      if (p.id % 3 === 1) history.push([p.id, c, lastYear]);
     });
   }
-  for (const [emp, course, at] of completions)
-    sql.push(`INSERT INTO completions(employee_id, course_id, completed_ms, expires_ms, success, statement_id) VALUES(${emp}, ${q(course)}, ${at}, ${at + 365 * DAY}, 1, ${q('00000000-0000-4000-8000-' + String(emp).padStart(12, '0'))});`);
+  // As the completion derivation writes them: the newest in completions,
+  // every one in completion_history.
+  const sid = (n) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  let sn = 0;
+  for (const [emp, course, at] of completions) {
+    const id = sid(++sn);
+    sql.push(`INSERT INTO completions(employee_id, course_id, completed_ms, expires_ms, success, statement_id) VALUES(${emp}, ${q(course)}, ${at}, ${at + 365 * DAY}, 1, ${q(id)});`);
+    sql.push(`INSERT OR IGNORE INTO completion_history(statement_id, employee_id, course_id, completed_ms, success) VALUES(${q(id)}, ${emp}, ${q(course)}, ${at}, 1);`);
+  }
+  for (const [emp, course, at] of history)
+    sql.push(`INSERT INTO completion_history(statement_id, employee_id, course_id, completed_ms, success) VALUES(${q(sid(++sn))}, ${emp}, ${q(course)}, ${at}, 1);`);
   sql.push(`INSERT INTO users(id, username, display_name, employee_id, created_ms) VALUES(1, 'admin', 'Ada Admin', NULL, ${now});`);
   sql.push(`INSERT INTO user_roles(user_id, role, unit_id) VALUES(1, 'admin', 0);`);
   sql.push('COMMIT;');
