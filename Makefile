@@ -13,7 +13,7 @@
 # bundles npm and conflicts with Debian's npm package).
 DEB_PACKAGES := build-essential pkg-config libcivetweb-dev libsqlite3-dev \
 	libjansson-dev libsodium-dev liblua5.4-dev libarchive-dev libexpat1-dev \
-	libcmark-dev sqlite3 nodejs npm wrk clang libclang-rt-14-dev
+	libcmark-dev sqlite3 nodejs npm wrk clang libclang-rt-14-dev chromium
 
 CC      ?= cc
 PKGS    := jansson sqlite3 libsodium lua5.4 libarchive expat libcmark
