@@ -210,7 +210,7 @@ static void csv_value(struct views_buf *b, const json_t *v, int percent)
 		for (char *p = num; *p; p++)
 			if (*p == '.')
 				*p = ','; /* Norwegian decimal comma */
-		views_csv_field(b, num, 0);
+		views_buf_printf(b, ";%s", num); /* our own number: no formula guard, so -7,0 stays a number */
 	} else {
 		views_csv_field(b, "", 0);
 	}
