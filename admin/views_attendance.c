@@ -51,6 +51,17 @@ static void uuid_v4(char out[37])
 
 /* ---- the admin's marker ---- */
 
+int views_attendance_counts(struct db_conn *c, const char *course_id)
+{
+	sqlite3_stmt *st = db_stmt(c, "SELECT 1 FROM courses_attendance WHERE course_id = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, course_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 void views_attendance_courses(struct http_request *req)
 {
 	struct principal p;

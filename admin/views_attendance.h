@@ -17,6 +17,13 @@ struct http_request;
 
 #define VIEWS_ATTENDED_VERB "http://adlnet.gov/expapi/verbs/attended"
 
+struct db_conn;
+
+/* 1 when an "attended" statement for course_id counts as a completion (the
+ * admin marked the course), 0 when not, -1 on a database error. For the
+ * completion derivation (server/completions.c), on the writer connection. */
+int views_attendance_counts(struct db_conn *c, const char *course_id);
+
 void views_attendance_courses(struct http_request *req);
 void views_attendance_mark(struct http_request *req);
 void views_attendance_sessions(struct http_request *req);
