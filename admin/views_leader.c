@@ -5,10 +5,13 @@
  *    "kurs": [{id, tittel, oppmote}],
  *    "totalt": {ansatte, kurs: {KURS: {krav, fullfort, utloper, forsinket}}},
  *    "underenheter": [{id, navn, virksomhet, ansatte, kurs: {...same...}}],
- *    "ansatte": [{id, navn, krav: {KURS: {status, frist, fullfort_ms, utloper_ms}}}],
+ *    "ansatte": [{id, navn, status: [...], frist: [...]}],
  *    "forsinket": [{ansatt_id, navn, enhet, kurs, status, frist}], "forsinket_totalt": N,
  *    "trend": [{maned, krav, fullfort, andel}]}
- * "ansatte" is the unit's own staff; the counts cover the whole subtree,
+ * "ansatte" is the unit's own staff; status[i] and frist[i] belong to
+ * kurs[i] (null: not required; frist only while not completed), arrays
+ * rather than objects because a flat unit may list 5,000 people. The counts
+ * cover the whole subtree,
  * each child unit's counts its own subtree. A requirement is an assignment;
  * its status comes from the newest completion (views_common.h). The trend
  * reads completion_history: for the end of each of the last 12 months, the
@@ -222,7 +225,7 @@ static int scan(struct dash *d)
 	sqlite3_bind_text(st, 1, d->path, -1, SQLITE_TRANSIENT);
 	long long last_emp = 0;
 	struct bucket *child = NULL;
-	json_t *krav = NULL;
+	json_t *status = NULL, *due_list = NULL;
 	int hint = -1, rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long emp = sqlite3_column_int64(st, 0);
@@ -230,7 +233,7 @@ static int scan(struct dash *d)
 		long long unit = sqlite3_column_int64(st, 2);
 		if (emp != last_emp) {
 			last_emp = emp;
-			krav = NULL;
+			status = due_list = NULL;
 			d->total.employees++;
 			child = unit == d->unit_id ? NULL
 						   : child_for_path(d, (const char *)sqlite3_column_text(st, 3));
@@ -238,9 +241,14 @@ static int scan(struct dash *d)
 				child->employees++;
 			if (unit == d->unit_id) {
 				d->self.employees++;
-				krav = json_object();
-				json_array_append_new(d->staff, json_pack("{s:I, s:s, s:o}", "id",
-						(json_int_t)emp, "navn", name, "krav", krav));
+				status = json_array();
+				due_list = json_array();
+				for (int i = 0; i < d->ncourses; i++) {
+					json_array_append_new(status, json_null());
+					json_array_append_new(due_list, json_null());
+				}
+				json_array_append_new(d->staff, json_pack("{s:I, s:s, s:o, s:o}", "id",
+					(json_int_t)emp, "navn", name, "status", status, "frist", due_list));
 			}
 		}
 		if (sqlite3_column_type(st, 4) == SQLITE_NULL)
@@ -253,22 +261,15 @@ static int scan(struct dash *d)
 		d->courses[ci].used = 1;
 		const char *due = (const char *)sqlite3_column_text(st, 5);
 		int has = sqlite3_column_type(st, 6) != SQLITE_NULL;
-		long long done_ms = sqlite3_column_int64(st, 6);
 		long long exp_ms = sqlite3_column_int64(st, 7);
 		int success = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 8);
 		enum views_status s = views_status_of(has, exp_ms, success, due, d->now_ms, d->today);
 		count(&d->total, ci, s);
 		count(child, ci, s);
-		if (krav) {
-			json_t *k = json_pack("{s:s}", "status", views_status_code(s));
-			if (due)
-				json_object_set_new(k, "frist", json_string(due));
-			if (has) {
-				json_object_set_new(k, "fullfort_ms", json_integer(done_ms));
-				if (exp_ms)
-					json_object_set_new(k, "utloper_ms", json_integer(exp_ms));
-			}
-			json_object_set_new(krav, course_id, k);
+		if (status) {
+			json_array_set_new(status, (size_t)ci, json_string(views_status_code(s)));
+			if (due && !views_status_met(s))
+				json_array_set_new(due_list, (size_t)ci, json_string(due));
 		}
 		if (views_status_late(s) && add_late(d, emp, unit, name, ci, s, due) != 0)
 			return -1;
@@ -439,8 +440,25 @@ static json_t *courses_json(const struct dash *d)
 	return out;
 }
 
+/* Drops the columns of courses no one in the subtree is required to take,
+ * so staff arrays line up with "kurs". */
+static void compact_staff(struct dash *d)
+{
+	size_t i;
+	json_t *row;
+	json_array_foreach(d->staff, i, row) {
+		json_t *status = json_object_get(row, "status"), *due = json_object_get(row, "frist");
+		for (int k = d->ncourses - 1; k >= 0; k--)
+			if (!d->courses[k].used) {
+				json_array_remove(status, (size_t)k);
+				json_array_remove(due, (size_t)k);
+			}
+	}
+}
+
 static json_t *build(struct dash *d, const struct principal *p)
 {
+	compact_staff(d);
 	json_t *children = json_array();
 	for (int i = 0; i < d->nchildren; i++) {
 		const struct bucket *b = &d->children[i];

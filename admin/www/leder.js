@@ -86,12 +86,11 @@
 		return Views.section("ansatte", `Ansatte i ${d.enhet.navn}`, Views.table({
 			caption: "Status per kurs for hver ansatt",
 			head: ["Navn", ...d.kurs.map((c) => c.tittel)],
-			rows: people.map((p) => [p.navn, ...d.kurs.map((c) => {
-				const k = p.krav[c.id];
-				if (!k) return { text: "Ikke påkrevd", class: "dempet" };
-				const due = k.frist && (k.status === "forfalt" || k.status === "ikke_fullfort") ? ", frist " + Views.date(k.frist) : "";
-				return el("span", {}, Views.statusBadge(k.status), due);
-			})]),
+			rows: people.map((p) => [p.navn, ...d.kurs.map((c, i) => {
+				const status = p.status[i];
+				if (!status) return { text: "Ikke påkrevd", class: "dempet" };
+				const due = p.frist[i] ? ", frist " + Views.date(p.frist[i]) : "";
+				return el("span", {}, Views.statusBadge(status), due);			})]),
 		}));
 	}
 

@@ -6,7 +6,8 @@
 #   (completions + completion_history), a third with last year's completions too.
 #   1. GET /api/leder/enhet/<the 5,000-employee agency> as its leader
 #      (target median < 200 ms).
-#   2. GET /api/ombud/rapport for all 50,000 employees (target median < 1 s).
+#   2. the same for a flat unit of 5,000 (every employee listed with their statuses).
+#   3. GET /api/ombud/rapport for all 50,000 employees (target median < 1 s).
 # Times are curl's time to first byte over loopback (the server's own time plus
 # a fraction of a millisecond), BENCH_VIEWS_RUNS (default 15) runs after 2 warm-ups.
 
@@ -32,13 +33,18 @@ INSERT INTO courses(id, activity_id, title, valid_months, created_ms) VALUES
 	('taushetsplikt', 'urn:vern:kurs:taushetsplikt', 'Taushetsplikt og deling av opplysninger', 12, 0),
 	('phishing', 'urn:vern:kurs:phishing', 'Svindel og phishing på e-post', 12, 0),
 	('avvik', 'urn:vern:kurs:avvik', 'Å oppdage og melde avvik', 12, 0);
+-- one flat unit of 5,000 under agency 3
+INSERT INTO org_units(id, external_id, name, parent_id, is_agency, path) VALUES(9000, 'flat', 'Storavdelingen', 3, 0, '/1/3/9000/');
 -- employees 1..5000 in agency 2's units (the leader is employee 1, in the agency
--- itself), 5001..50000 in the other agencies' units
+-- itself), 5001..10000 in the flat unit (its leader is 5001), 10001..50000 in
+-- the other agencies' units
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
 INSERT INTO employees(id, external_id, name, unit_id, active, updated_ms)
 	SELECT i, 'A' || i, 'Ansatt nummer ' || i,
-		CASE WHEN i = 1 THEN 2 WHEN i <= 5000 THEN 1000 + i % 20 ELSE 2000 + i % (399 * 4) END, 1, $now_ms FROM n;
+		CASE WHEN i = 1 THEN 2 WHEN i <= 5000 THEN 1000 + i % 20 WHEN i <= 10000 THEN 9000
+		ELSE 2000 + i % (399 * 4) END, 1, $now_ms FROM n;
 INSERT INTO employee_roles(employee_id, role_id) SELECT 1, id FROM roles WHERE code = 'virksomhetsleder';
+INSERT INTO employee_roles(employee_id, role_id) SELECT 5001, id FROM roles WHERE code = 'leder';
 INSERT INTO assignments(employee_id, course_id, due_date, reason, plugin, created_ms)
 	SELECT e.id, c.id, date($now_ms / 1000 - 86400 * (e.id % 90) + 86400 * 30, 'unixepoch'), 'Rolle: ansatt', 'bench',
 		$now_ms - 86400000 * 500
@@ -80,14 +86,16 @@ bench_section_views() {
 	echo "   data: $(sqlite3 "$dir/vern.db" 'SELECT count(*) FROM employees') employees, $(sqlite3 "$dir/vern.db" 'SELECT count(*) FROM assignments') assignments, $(sqlite3 "$dir/vern.db" 'SELECT count(*) FROM completion_history') completions in history, generated in $((SECONDS - t0)) s"
 	bench_start_server vern "$dir/vern.stderr" "$VERN_BIN" serve --listen 127.0.0.1:0 \
 		--db "$dir/vern.db" --data "$dir/data" --test-endpoints true --access-log false || return 1
-	local url=$BENCH_URL cookie leader ombud
+	local url=$BENCH_URL cookie leader flat ombud
 	leader=$(curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' \
 		--data '{"employee":"A1","scope":"full"}' "$url/api/test/session" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
+	flat=$(curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' \
+		--data '{"employee":"A5001","scope":"full"}' "$url/api/test/session" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
 	sqlite3 "$dir/vern.db" "INSERT INTO users(id, username, display_name, created_ms) VALUES(1, 'ombud', 'Ombud', 0);
 		INSERT INTO user_roles(user_id, role) VALUES(1, 'ombud');" || return 1
 	ombud=$(curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' \
 		--data '{"user":1,"scope":"full"}' "$url/api/test/session" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
-	[[ -n $leader && -n $ombud ]] || { bench_log "bench: could not sign in"; return 1; }
+	[[ -n $leader && -n $flat && -n $ombud ]] || { bench_log "bench: could not sign in"; return 1; }
 
 	local bad=0 res median max verdict
 	res=$(bench_views_time "$url/api/leder/enhet/2" "$leader" "$runs")
@@ -97,6 +105,14 @@ bench_section_views() {
 	printf '   leader dashboard, agency of 5,000 employees (%d runs): median %s ms, max %s ms (target < 200 ms) %s\n' \
 		"$runs" "$median" "$max" "$verdict"
 	echo "BENCH views_leader median_ms=$median max_ms=$max bytes=$(curl -s -H "Cookie: $leader" "$url/api/leder/enhet/2" | wc -c) result=$verdict"
+
+	res=$(bench_views_time "$url/api/leder/enhet/9000" "$flat" "$runs")
+	[[ $res == error ]] && { bench_log "bench: flat leader dashboard failed"; return 1; }
+	read -r median max <<<"$res"
+	verdict=PASS; awk -v m="$median" 'BEGIN {exit !(m < 200)}' || { verdict=FAIL; BENCH_BELOW_TARGET=1; }
+	printf '   leader dashboard, one flat unit of 5,000 employees listed one by one (%d runs): median %s ms, max %s ms (target < 200 ms) %s\n' \
+		"$runs" "$median" "$max" "$verdict"
+	echo "BENCH views_leader_flat median_ms=$median max_ms=$max bytes=$(curl -s -H "Cookie: $flat" "$url/api/leder/enhet/9000" | wc -c) result=$verdict"
 
 	res=$(bench_views_time "$url/api/ombud/rapport" "$ombud" "$runs")
 	[[ $res == error ]] && { bench_log "bench: ombud report failed"; return 1; }

@@ -35,7 +35,9 @@ test('dashboard: counts per course over the subtree, child units, own staff, ove
   assert.deepEqual(d.underenheter.map((u) => [u.navn, u.ansatte]), [['Solbakken SFO', 6]]);
   assert.equal(d.ansatte.length, world.people.filter((p) => p.unit === 3).length, 'own staff only');
   const lise = d.ansatte.find((a) => a.navn === 'Lise Leder');
-  assert.equal(Object.keys(lise.krav).length, 4);
+  assert.equal(lise.status.length, d.kurs.length);
+  assert.equal(lise.status.filter(Boolean).length, 4);
+  assert.ok(d.ansatte.every((a) => a.status.length === d.kurs.length && a.frist.length === d.kurs.length));
   assert.equal(d.forsinket_totalt, inTree.length - valid);
   assert.ok(d.forsinket.every((r) => ['utlopt', 'forfalt'].includes(r.status)));
   assert.equal(d.trend.length, 12);
