@@ -4,13 +4,15 @@
  *   {"ansatt": {id, navn, ansattnummer, epost, enhet: {id, navn}, leder,
  *               roller: [...], startdato, aktiv},
  *    "krav": [{kurs, tittel, grunn, frist, status, status_tekst,
- *              fullfort_ms, utloper_ms, poeng}],
+ *              fullfort, utloper (YYYY-MM-DD), poeng}],
  *    "oppsummering": {krav, fullfort, utloper, forsinket},
- *    "andre": [{kurs, tittel, fullfort_ms}]   completions beyond the requirements,
+ *    "andre": [{kurs, tittel, fullfort}]   completions beyond the requirements,
  *    "laeringsmal": {tekst, dato, endret_ms, endret_av} or null,
- *    "generert_ms": now}
- * Requirements are the employee's assignments (made by the plugins from
- * their roles and unit, or by hand); status per views_common.h. */
+ *    "kilde": "appraisal" | "vern", "generert_ms": now}
+ * The requirements come from the appraisal plugin's "employee" report
+ * (role requirements against completions) when the plugin is installed;
+ * without it, from the employee's assignments and completions, with the
+ * statuses of views_common.h. A failing plugin is a 503, not a guess. */
 #include "views_hr.h"
 
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include "http.h"
 #include "server.h"
 #include "views_common.h"
+#include "views_plugins.h"
 
 #define SEARCH_LIMIT 50
 #define SEARCH_SCAN 2000
@@ -96,9 +99,13 @@ static json_t *requirements(struct db_conn *c, long long id, long long now, cons
 		if (due)
 			json_object_set_new(row, "frist", json_string(due));
 		if (has) {
-			json_object_set_new(row, "fullfort_ms", json_integer(sqlite3_column_int64(st, 4)));
-			if (exp)
-				json_object_set_new(row, "utloper_ms", json_integer(exp));
+			char day[16];
+			views_date_of(sqlite3_column_int64(st, 4), day, sizeof(day));
+			json_object_set_new(row, "fullfort", json_string(day));
+			if (exp) {
+				views_date_of(exp, day, sizeof(day));
+				json_object_set_new(row, "utloper", json_string(day));
+			}
 			if (sqlite3_column_type(st, 7) != SQLITE_NULL)
 				json_object_set_new(row, "poeng", json_real(sqlite3_column_double(st, 7)));
 		}
@@ -126,9 +133,12 @@ static json_t *other_completions(struct db_conn *c, long long id)
 	if (!st)
 		return list;
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(list, json_pack("{s:s, s:s, s:I}", "kurs", col(st, 0), "tittel",
-			col(st, 1), "fullfort_ms", (json_int_t)sqlite3_column_int64(st, 2)));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char day[16];
+		views_date_of(sqlite3_column_int64(st, 2), day, sizeof(day));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "kurs", col(st, 0), "tittel",
+			col(st, 1), "fullfort", day));
+	}
 	return list;
 }
 
@@ -147,8 +157,74 @@ static json_t *goals(struct db_conn *c, long long id)
 	return o;
 }
 
-/* The whole record of one employee, or NULL (*status 404 or 500). */
-static json_t *employee_record(struct db_conn *c, long long id, int *status)
+/* The appraisal plugin's status for ours. */
+static enum views_status plugin_status(const char *status, int has_completion)
+{
+	if (!status)
+		return VIEWS_PENDING;
+	if (strcmp(status, "completed") == 0)
+		return VIEWS_DONE;
+	if (strcmp(status, "expiring") == 0)
+		return VIEWS_EXPIRING;
+	if (strcmp(status, "overdue") == 0)
+		return has_completion ? VIEWS_EXPIRED : VIEWS_OVERDUE;
+	return VIEWS_PENDING;
+}
+
+static void copy_string(json_t *to, const char *key, const json_t *from, const char *from_key)
+{
+	const char *v = json_string_value(json_object_get(from, from_key));
+	if (v)
+		json_object_set_new(to, key, json_string(v));
+}
+
+/* Requirements and other completions from the appraisal plugin's report,
+ * in this API's shape. */
+static int from_appraisal(const json_t *report, json_t **krav, json_t **others, struct summary *sum)
+{
+	const json_t *reqs = json_object_get(report, "requirements");
+	if (!json_is_array(reqs))
+		return -1;
+	*krav = json_array();
+	*others = json_array();
+	size_t i;
+	json_t *r;
+	json_array_foreach(reqs, i, r) {
+		const char *course = json_string_value(json_object_get(r, "course"));
+		if (!course)
+			continue;
+		int has = json_is_string(json_object_get(r, "completed"));
+		enum views_status s = plugin_status(json_string_value(json_object_get(r, "status")), has);
+		const char *title = json_string_value(json_object_get(r, "title"));
+		const char *reason = json_string_value(json_object_get(r, "reason"));
+		json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kurs", course, "tittel",
+					title ? title : course, "grunn", reason ? reason : "", "status",
+					views_status_code(s), "status_tekst", views_status_label(s));
+		copy_string(row, "frist", r, "due");
+		copy_string(row, "fullfort", r, "completed");
+		copy_string(row, "utloper", r, "expires");
+		json_array_append_new(*krav, row);
+		sum->required++;
+		sum->met += views_status_met(s);
+		sum->expiring += s == VIEWS_EXPIRING;
+		sum->late += views_status_late(s);
+	}
+	json_array_foreach(json_object_get(report, "other_completions"), i, r) {
+		const char *course = json_string_value(json_object_get(r, "course"));
+		if (!course)
+			continue;
+		json_t *row = json_pack("{s:s}", "kurs", course);
+		copy_string(row, "tittel", r, "title");
+		copy_string(row, "fullfort", r, "completed");
+		json_array_append_new(*others, row);
+	}
+	return 0;
+}
+
+/* The whole record of one employee, or NULL (*status 404, 500, or 503
+ * with err set when the appraisal plugin failed). */
+static json_t *employee_record(struct server *srv, struct db_conn *c, long long id, int *status,
+			       char *err, size_t errsize)
 {
 	long long now = session_now_ms();
 	char today[11];
@@ -159,16 +235,41 @@ static json_t *employee_record(struct db_conn *c, long long id, int *status)
 		return NULL;
 	}
 	struct summary sum = { 0 };
-	json_t *req = requirements(c, id, now, today, &sum);
-	if (!req) {
+	json_t *krav = NULL, *others = NULL, *report = NULL;
+	json_t *params = json_pack("{s:I}", "employee_id", (json_int_t)id);
+	int rc = views_plugin_report(srv, "appraisal", "employee", params, &report, err, errsize);
+	json_decref(params);
+	const char *source = "vern";
+	if (rc == VIEWS_PLUGIN_OK && from_appraisal(report, &krav, &others, &sum) == 0) {
+		source = "appraisal";
+	} else if (rc == VIEWS_PLUGIN_ABSENT) {
+		krav = requirements(c, id, now, today, &sum);
+		others = other_completions(c, id);
+	} else if (rc == VIEWS_PLUGIN_OK) {
+		snprintf(err, errsize, "the appraisal report has no requirements list");
+	}
+	json_decref(report);
+	if (!krav) {
 		json_decref(head);
-		*status = 500;
+		json_decref(others);
+		*status = rc == VIEWS_PLUGIN_ABSENT ? 500 : 503;
 		return NULL;
 	}
-	return json_pack("{s:o, s:o, s:{s:i, s:i, s:i, s:i}, s:o, s:o, s:I}", "ansatt", head, "krav",
-			 req, "oppsummering", "krav", sum.required, "fullfort", sum.met, "utloper",
-			 sum.expiring, "forsinket", sum.late, "andre", other_completions(c, id),
-			 "laeringsmal", goals(c, id), "generert_ms", (json_int_t)now);
+	return json_pack("{s:o, s:o, s:{s:i, s:i, s:i, s:i}, s:o, s:o, s:s, s:I}", "ansatt", head,
+			 "krav", krav, "oppsummering", "krav", sum.required, "fullfort", sum.met,
+			 "utloper", sum.expiring, "forsinket", sum.late, "andre", others,
+			 "laeringsmal", goals(c, id), "kilde", source, "generert_ms", (json_int_t)now);
+}
+
+static void send_record_error(struct http_request *req, int status, const char *err)
+{
+	if (status == 404)
+		http_send_error(req, 404, "not_found", "Fant ikke den ansatte.");
+	else if (status == 503)
+		http_send_error(req, 503, "plugin_failed",
+				"Medarbeidersamtale-tillegget (appraisal) svarte ikke: %s", err);
+	else
+		http_send_error(req, 500, "read_failed", "Kunne ikke lese den ansatte.");
 }
 
 /* Checks the path's employee id against p. Returns the id, or 0 after
@@ -198,13 +299,13 @@ void views_hr_employee(struct http_request *req)
 	struct db_conn *c = db_reader_get(req->srv->db);
 	long long id = visible_employee(req, &p, c);
 	int status = 0;
-	json_t *rec = id ? employee_record(c, id, &status) : NULL;
+	char err[256];
+	json_t *rec = id ? employee_record(req->srv, c, id, &status, err, sizeof(err)) : NULL;
 	db_reader_put(req->srv->db, c);
 	if (!id)
 		return;
 	if (!rec) {
-		http_send_error(req, status, status == 404 ? "not_found" : "read_failed",
-				status == 404 ? "Fant ikke den ansatte." : "Kunne ikke lese den ansatte.");
+		send_record_error(req, status, err);
 		return;
 	}
 	views_send_audited_json(req, &p, id, "hr_ansatt", "krav, fullføringer og læringsmål", rec);
@@ -386,13 +487,6 @@ static int wants_csv(struct http_request *req, int *bad)
 	return 0;
 }
 
-static void ms_date(json_t *v, char *buf, size_t size)
-{
-	buf[0] = 0;
-	if (json_is_integer(v))
-		views_date_of(json_integer_value(v), buf, size);
-}
-
 static const char *const csv_head[] = { "ansattnummer", "navn", "enhet", "kurs", "kurstittel",
 					"grunn", "frist", "status", "fullfort", "utloper" };
 
@@ -411,9 +505,8 @@ static void csv_employee(struct views_buf *b, const json_t *rec)
 	size_t i;
 	json_t *r;
 	json_array_foreach(json_object_get(rec, "krav"), i, r) {
-		char done[11], exp[11];
-		ms_date(json_object_get(r, "fullfort_ms"), done, sizeof(done));
-		ms_date(json_object_get(r, "utloper_ms"), exp, sizeof(exp));
+		const char *done = json_string_value(json_object_get(r, "fullfort"));
+		const char *exp = json_string_value(json_object_get(r, "utloper"));
 		views_csv_field(b, json_string_value(json_object_get(head, "ansattnummer")), 1);
 		views_csv_field(b, json_string_value(json_object_get(head, "navn")), 0);
 		views_csv_field(b, unit, 0);
@@ -468,13 +561,13 @@ void views_hr_employee_export(struct http_request *req)
 	struct db_conn *c = db_reader_get(req->srv->db);
 	long long id = visible_employee(req, &p, c);
 	int status = 0;
-	json_t *rec = id ? employee_record(c, id, &status) : NULL;
+	char err[256];
+	json_t *rec = id ? employee_record(req->srv, c, id, &status, err, sizeof(err)) : NULL;
 	db_reader_put(req->srv->db, c);
 	if (!id)
 		return;
 	if (!rec) {
-		http_send_error(req, status, status == 404 ? "not_found" : "read_failed",
-				status == 404 ? "Fant ikke den ansatte." : "Kunne ikke lese den ansatte.");
+		send_record_error(req, status, err);
 		return;
 	}
 	struct views_buf b = { 0 };

@@ -10,7 +10,14 @@
  *                      andel_i_fjor, endring}],
  *    "totalt": {...same...}}
  * where a group under 5 shows "<5" in place of every number and null rates.
- * Nothing in it names or numbers a person. */
+ * Nothing in it names or numbers a person.
+ *
+ * When the sikkerhetsmaaned plugin is installed, the report is instead its
+ * published "agencies" report for the October campaign (the plugin does
+ * the suppression, including the complementary kind); only whitelisted
+ * fields are copied from it, groups under 5 are suppressed again here, and
+ * "kampanje" holds the campaign's name and period and "moduler" the whole
+ * municipality's counts per lesson. */
 #include "views_ombud.h"
 
 #include <stdlib.h>
@@ -22,6 +29,7 @@
 #include "http.h"
 #include "server.h"
 #include "views_common.h"
+#include "views_plugins.h"
 
 #define LOG_PAGE 50
 
@@ -198,6 +206,75 @@ static json_t *report_json(struct report *r, int year)
 			 "totalt", row_json(total.name, &total));
 }
 
+static json_t *real_or_null(const json_t *v)
+{
+	return json_is_number(v) ? json_real(json_number_value(v)) : json_null();
+}
+
+/* One row of the plugin's report, whitelisted; "<5" when suppressed. */
+static json_t *campaign_row(const json_t *r, int min_group, const char *fallback_name)
+{
+	const char *name = json_string_value(json_object_get(r, "name"));
+	const json_t *head = json_object_get(r, "headcount");
+	json_t *o = json_pack("{s:s}", "virksomhet", name ? name : fallback_name);
+	if (json_is_true(json_object_get(r, "suppressed")) || !json_is_integer(head) ||
+	    json_integer_value(head) < min_group) {
+		json_object_set_new(o, "ansatte", json_string("<5"));
+		json_object_set_new(o, "fullfort", json_string("<5"));
+		json_object_set_new(o, "andel", json_null());
+		json_object_set_new(o, "andel_i_fjor", json_null());
+		json_object_set_new(o, "endring", json_null());
+		return o;
+	}
+	const json_t *done = json_object_get(r, "completed_all");
+	json_object_set_new(o, "ansatte", json_integer(json_integer_value(head)));
+	json_object_set_new(o, "fullfort", json_integer(json_is_integer(done) ? json_integer_value(done) : 0));
+	json_object_set_new(o, "andel", real_or_null(json_object_get(r, "completion_rate")));
+	json_object_set_new(o, "andel_i_fjor", real_or_null(json_object_get(r, "last_year_rate")));
+	json_object_set_new(o, "endring", real_or_null(json_object_get(r, "change")));
+	return o;
+}
+
+/* The plugin's published report in this API's shape, or NULL. */
+static json_t *from_campaign(const json_t *raw)
+{
+	const json_t *rows = json_object_get(raw, "agencies");
+	const json_t *year = json_object_get(raw, "year");
+	if (!json_is_array(rows) || !json_is_integer(year))
+		return NULL;
+	int min_group = VIEWS_MIN_GROUP;
+	const json_t *mg = json_object_get(raw, "min_group");
+	if (json_is_integer(mg) && json_integer_value(mg) > min_group)
+		min_group = (int)json_integer_value(mg);
+	json_t *list = json_array();
+	size_t i;
+	json_t *r;
+	json_array_foreach(rows, i, r)
+		json_array_append_new(list, campaign_row(r, min_group, "Uten virksomhet"));
+	const json_t *total = json_object_get(raw, "total");
+	json_t *modules = json_array();
+	const char *course;
+	json_t *m;
+	if (!json_is_true(json_object_get(total, "suppressed")))
+		json_object_foreach(json_object_get(total, "modules"), course, m)
+			json_array_append_new(modules, json_pack("{s:s, s:I, s:I, s:I}", "kurs", course,
+				"tildelt", json_integer_value(json_object_get(m, "assigned")), "startet",
+				json_integer_value(json_object_get(m, "started")), "fullfort",
+				json_integer_value(json_object_get(m, "completed"))));
+	char today[11];
+	views_date_of(session_now_ms(), today, sizeof(today));
+	const char *campaign = json_string_value(json_object_get(raw, "campaign"));
+	const char *from = json_string_value(json_object_get(raw, "from"));
+	const char *to = json_string_value(json_object_get(raw, "to"));
+	int y = (int)json_integer_value(year);
+	return json_pack("{s:i, s:i, s:i, s:s, s:s, s:{s:s, s:s, s:s}, s:o, s:o, s:o}", "aar", y,
+		"i_fjor", y - 1, "minste_gruppe", min_group, "generert", today, "kilde",
+		"Tillegget sikkerhetsmaaned: fullførte alle kampanjens leksjoner", "kampanje", "navn",
+		campaign ? campaign : "Sikkerhetsmåneden", "fra", from ? from : "", "til", to ? to : "",
+		"virksomheter", list, "totalt", campaign_row(total, min_group, "Hele kommunen"),
+		"moduler", modules);
+}
+
 static void csv_value(struct views_buf *b, const json_t *v, int percent)
 {
 	if (json_is_string(v)) {
@@ -261,7 +338,7 @@ void views_ombud_report(struct http_request *req)
 	localtime_r(&t, &tm);
 	int year = tm.tm_year + 1900;
 	char buf[16];
-	int n = http_query_param(req, "aar", buf, sizeof(buf));
+	int n = http_query_param(req, "aar", buf, sizeof(buf)), year_given = n >= 0;
 	if (n >= 0) {
 		long long y = views_parse_id(buf);
 		if (y < 2000 || y > year) {
@@ -278,17 +355,38 @@ void views_ombud_report(struct http_request *req)
 			return;
 		}
 	}
-	struct report r;
-	memset(&r, 0, sizeof(r));
-	struct db_conn *c = db_reader_get(req->srv->db);
-	int ok = load_units(c, &r) == 0 && count_employees(c, &r, year) == 0;
-	db_reader_put(req->srv->db, c);
-	json_t *rep = ok ? report_json(&r, year) : NULL;
-	free(r.units);
-	free(r.agencies);
-	if (!rep) {
-		http_send_error(req, 500, "read_failed", "Kunne ikke lage rapporten.");
+	json_t *params = json_pack("{s:b}", "published", 1), *raw = NULL, *rep = NULL;
+	if (year_given)
+		json_object_set_new(params, "year", json_integer(year));
+	char err[256];
+	int rc = views_plugin_report(req->srv, "sikkerhetsmaaned", "agencies", params, &raw, err,
+				     sizeof(err));
+	json_decref(params);
+	if (rc == VIEWS_PLUGIN_OK) {
+		rep = from_campaign(raw);
+		json_decref(raw);
+		if (!rep) {
+			http_send_error(req, 503, "plugin_failed",
+					"Sikkerhetsmåneden-tillegget svarte med en rapport uten virksomheter.");
+			return;
+		}
+		year = (int)json_integer_value(json_object_get(rep, "aar"));
+	} else if (rc == VIEWS_PLUGIN_FAILED) {
+		http_send_error(req, 503, "plugin_failed", "Sikkerhetsmåneden-tillegget svarte ikke: %s", err);
 		return;
+	} else {
+		struct report r;
+		memset(&r, 0, sizeof(r));
+		struct db_conn *c = db_reader_get(req->srv->db);
+		int ok = load_units(c, &r) == 0 && count_employees(c, &r, year) == 0;
+		db_reader_put(req->srv->db, c);
+		rep = ok ? report_json(&r, year) : NULL;
+		free(r.units);
+		free(r.agencies);
+		if (!rep) {
+			http_send_error(req, 500, "read_failed", "Kunne ikke lage rapporten.");
+			return;
+		}
 	}
 	if (csv)
 		send_csv(req, rep, year);

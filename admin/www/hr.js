@@ -73,8 +73,8 @@
 			caption: "Krav for rollen og status",
 			head: ["Kurs", "Grunnlag", "Status", "Frist", "Fullført", "Gyldig til"],
 			rows: r.krav.map((k) => [k.tittel, k.grunn || "–", Views.statusBadge(k.status),
-				k.frist ? Views.date(k.frist) : "–", k.fullfort_ms ? Views.date(k.fullfort_ms) : "–",
-				k.utloper_ms ? Views.date(k.utloper_ms) : "–"]),
+				k.frist ? Views.date(k.frist) : "–", k.fullfort ? Views.date(k.fullfort) : "–",
+				k.utloper ? Views.date(k.utloper) : "–"]),
 		});
 	}
 
@@ -115,7 +115,7 @@
 		const others = r.andre.length ? Views.section("andre", "Andre fullførte kurs", Views.table({
 			caption: "Kurs utover kravene",
 			head: ["Kurs", "Fullført"],
-			rows: r.andre.map((k) => [k.tittel, Views.date(k.fullfort_ms)]),
+			rows: r.andre.map((k) => [k.tittel || k.kurs, Views.date(k.fullfort)]),
 		})) : null;
 		view().replaceChildren(...[
 			el("nav", { class: "smuler", "aria-label": "Brødsmuler" }, el("ol", {},

@@ -18,14 +18,30 @@
 	}
 
 	function reportTable(r) {
-		const row = (v) => [v.virksomhet, { text: num(v.ansatte), class: "tall" }, { text: num(v.med_krav), class: "tall" },
+		const campaign = !!r.kampanje;
+		const row = (v) => [v.virksomhet, { text: num(v.ansatte), class: "tall" },
+			...(campaign ? [] : [{ text: num(v.med_krav), class: "tall" }]),
 			{ text: num(v.fullfort), class: "tall" }, Views.percent(v.andel), Views.percent(v.andel_i_fjor), Views.points(v.endring)];
 		return Views.table({
-			caption: `Fullført obligatorisk opplæring per virksomhet ${r.aar}, sammenlignet med ${r.i_fjor}`,
-			head: ["Virksomhet", { text: "Ansatte", class: "tall" }, { text: "Med krav", class: "tall" },
+			caption: campaign
+				? `${r.kampanje.navn}: andel ansatte som fullførte alle leksjonene, per virksomhet, sammenlignet med ${r.i_fjor}`
+				: `Fullført obligatorisk opplæring per virksomhet ${r.aar}, sammenlignet med ${r.i_fjor}`,
+			head: ["Virksomhet", { text: "Ansatte", class: "tall" },
+				...(campaign ? [] : [{ text: "Med krav", class: "tall" }]),
 				{ text: `Fullført ${r.aar}`, class: "tall" }, `Andel ${r.aar}`, `Andel ${r.i_fjor}`, "Endring"],
 			rows: r.virksomheter.map(row),
 			foot: [row(r.totalt)],
+		});
+	}
+
+	/* The campaign's lessons for the whole municipality. */
+	function modulesTable(r) {
+		if (!r.moduler || !r.moduler.length) return null;
+		return Views.table({
+			caption: `Per leksjon i hele kommunen, ${r.kampanje.navn}`,
+			head: ["Leksjon", { text: "Tildelt", class: "tall" }, { text: "Startet", class: "tall" }, { text: "Fullført", class: "tall" }],
+			rows: r.moduler.map((m) => [m.kurs, { text: String(m.tildelt), class: "tall" },
+				{ text: String(m.startet), class: "tall" }, { text: String(m.fullfort), class: "tall" }]),
 		});
 	}
 
@@ -47,15 +63,17 @@
 
 	async function report(year) {
 		const r = await Vern.api("GET", "/api/ombud/rapport?aar=" + year);
-		return Views.section("rapport", `Statistikk per virksomhet ${r.aar}`,
+		const what = r.kampanje
+			? `Andelen ansatte som fullførte alle leksjonene i ${r.kampanje.navn} (${Views.date(r.kampanje.fra)}–${Views.date(r.kampanje.til)}), sammenlignet med kampanjen i ${r.i_fjor}. `
+			: `Andelen ansatte med krav om opplæring som fullførte alle sine kurs i løpet av ${r.aar}, sammenlignet med ${r.i_fjor}. `;
+		return Views.section("rapport", r.kampanje ? r.kampanje.navn : `Statistikk per virksomhet ${r.aar}`,
 			el("p", { class: "kun-utskrift" }, `Vedlegg til årsrapport fra personvernombudet. Generert ${Views.date(r.generert)}.`),
-			el("p", {}, `Andelen ansatte med krav om opplæring som fullførte alle sine kurs i løpet av ${r.aar}, ` +
-				`sammenlignet med ${r.i_fjor}. Grupper med færre enn ${r.minste_gruppe} personer vises som «<5». ` +
+			el("p", {}, what + `Grupper med færre enn ${r.minste_gruppe} personer vises som «<5». ` +
 				"Rapporten inneholder ingen navn eller ansattnumre."),
 			el("div", { class: "verktoy" },
 				Views.downloadLink(`/api/ombud/rapport?aar=${r.aar}&format=csv`, "Last ned CSV"),
 				Views.printButton("Skriv ut rapporten")),
-			reportTable(r), ...reportChart(r));
+			reportTable(r), ...reportChart(r), modulesTable(r));
 	}
 
 	const ACTIONS = {

@@ -10,7 +10,7 @@
 // (all employees with org roles), an admin account (user 1) without an
 // employee, and staff S3-*, S4-*, S6-*, S7-*, S8-*.
 
-import { runProgram, runVern, startServer } from './server.mjs';
+import { ROOT, makeTempDir, runProgram, runVern, startServer } from './server.mjs';
 import path from 'node:path';
 
 const DAY = 24 * 3600 * 1000;
@@ -127,9 +127,18 @@ export async function sqlite(db, sql) {
   return r.stdout;
 }
 
-/** Starts vern with test endpoints on a seeded database. */
-export async function startSeeded(t, dir) {
-  return startServer({ t, dir, args: ['--test-endpoints', 'true'] });
+/** Starts vern with test endpoints on a seeded database. Without
+ * plugins: true the plugins folder is an empty one, so the views use their
+ * own figures (a binary without the plugin host ignores the variable). */
+export async function startSeeded(t, dir, { plugins = false } = {}) {
+  const env = { VERN_PLUGINS_DIR: plugins ? path.join(ROOT, 'plugins') : makeTempDir('vern-noplugins-') };
+  return startServer({ t, dir, env, args: ['--test-endpoints', 'true'] });
+}
+
+/** 1 when this vern binary has the plugin host (`vern plugins list` works). */
+export async function hasPluginHost() {
+  const r = await runVern(['plugins', 'list'], { env: { VERN_PLUGINS_DIR: path.join(ROOT, 'plugins') } });
+  return r.code === 0;
 }
 
 /** Signs in as an employee (external id) or account (user id): {cookie, csrf}. */
