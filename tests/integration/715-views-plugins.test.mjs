@@ -7,7 +7,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { assertNoSanitizerFindings, makeTempDir } from './lib/server.mjs';
-import { call, hasPluginHost, seed, signIn, startSeeded } from './lib/views.mjs';
+import { call, hasPluginHost, seed, signIn, sqlite, startSeeded } from './lib/views.mjs';
 
 const withHost = await hasPluginHost();
 
@@ -42,6 +42,38 @@ test('HR requirements and the ombud report come from the bundled plugins', { ski
   assert.ok(!/"agency"|"id"|external/.test(rep.text), 'no ids of any kind');
   const repCsv = await call(srv.url, ombud, 'GET', `/api/ombud/rapport?aar=${year}&format=csv`);
   assert.match(repCsv.text, /Fjellstua;<5;;<5;;;/);
+  await srv.stop();
+  assertNoSanitizerFindings(srv.stderr());
+});
+
+// Completions are derived by server/completions.c, which comes with the
+// plugin host: attendance counts only for courses the admin has marked.
+test('attendance counts as a completion only where the admin allows it', { skip: !withHost && 'this build has no completion derivation' }, async (t) => {
+  const dir = makeTempDir();
+  const world = await seed(dir);
+  const srv = await startSeeded(t, dir);
+  const leader = await signIn(srv.url, { employee: world.who.leader3.ext });
+  const admin = await signIn(srv.url, { user: 1 });
+  const [a, b] = world.people.filter((p) => p.unit === 4 && p.id % 4 === 1); // no phishing completion in the seed
+  const completion = async (p) => (await sqlite(srv.dbPath,
+    `SELECT completed_ms || '|' || coalesce(expires_ms, '') FROM completions WHERE employee_id = ${p.id} AND course_id = 'phishing'`)).trim();
+  const today = new Date();
+  const day = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
+  const body = (p) => ({ kurs: 'phishing', type: 'klasserom', tittel: 'Phishing i praksis', dato: day, enhet: 3, ansatte: [p.id] });
+
+  let r = await call(srv.url, leader, 'POST', '/api/leder/oppmote', body(a));
+  assert.equal(r.status, 201);
+  assert.equal(r.body.teller, false);
+  assert.equal(await completion(a), '', 'not marked: attendance alone does not complete the course');
+
+  assert.equal((await call(srv.url, admin, 'PUT', '/api/kurs/phishing/oppmote')).status, 200);
+  r = await call(srv.url, leader, 'POST', '/api/leder/oppmote', body(b));
+  assert.equal(r.body.teller, true);
+  const [done, expires] = (await completion(b)).split('|').map(Number);
+  assert.equal(new Date(done).toISOString().slice(0, 10), day);
+  assert.ok(expires > done, 'expires after valid_months');
+  const d = await call(srv.url, leader, 'GET', '/api/leder/enhet/4');
+  assert.equal(d.body.ansatte.find((x) => x.id === b.id).status[d.body.kurs.findIndex((k) => k.id === 'phishing')], 'fullfort');
   await srv.stop();
   assertNoSanitizerFindings(srv.stderr());
 });
