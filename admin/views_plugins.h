@@ -1,6 +1,6 @@
 /* views_plugins.h: the reports the views take from Lua plugins (the
  * appraisal plugin for HR, sikkerhetsmaaned for the ombud), through the
- * plugin host (plugins/host.h) when this build has one. */
+ * plugin host (plugins/host.h). */
 #ifndef VERN_VIEWS_PLUGINS_H
 #define VERN_VIEWS_PLUGINS_H
 

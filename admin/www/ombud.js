@@ -114,15 +114,18 @@
 		try {
 			const policy = await Vern.api("GET", "/api/oppbevaring");
 			const rows = Array.isArray(policy.regler) ? policy.regler : [];
-			body = rows.length ? Views.table({
-				caption: "Oppbevaringsregler",
-				head: ["Opplysninger", "Oppbevares", "Deretter"],
-				rows: rows.map((x) => [x.navn, x.periode, x.handling]),
-			}) : el("p", {}, policy.tekst || "Ingen oppbevaringsregler er satt.");
+			const run = policy.last_run
+				? el("p", { class: "hjelp" }, `Sist kjørt ${new Date(policy.last_run.run_ms).toLocaleString("nb-NO")}.`) : null;
+			body = [policy.tekst ? el("p", {}, policy.tekst) : null,
+				rows.length ? Views.table({
+					caption: "Oppbevaringsregler",
+					head: ["Opplysninger", "Oppbevares", "Deretter"],
+					rows: rows.map((x) => [x.navn, x.periode, x.handling]),
+				}) : null, run];
 		} catch (e) {
 			body = el("p", {}, e.status === 404 ? "Oppbevaringsreglene er ikke satt opp i denne installasjonen." : e.message);
 		}
-		return Views.section("oppbevaring", "Oppbevaring og sletting", body);
+		return Views.section("oppbevaring", "Oppbevaring og sletting", ...[body].flat());
 	}
 
 	async function main() {

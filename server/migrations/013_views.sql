@@ -1,7 +1,7 @@
 -- 013_views: what the leader, HR and ombud views keep besides the people
 -- model: courses that attendance can satisfy, the attendance sessions a
--- leader registered, learning goals from the appraisal talk, and the
--- history of completions (for trends and year-over-year statistics).
+-- leader registered, and learning goals from the appraisal talk. (The
+-- trend and year-over-year figures read completion_history of 005_plugins.)
 
 -- Courses the admin has marked as satisfiable by attending a classroom
 -- session, staff meeting or dilemma training: an xAPI "attended" statement
@@ -47,21 +47,3 @@ CREATE TABLE learning_goals (
 	updated_ms   INTEGER NOT NULL,
 	updated_by   TEXT NOT NULL
 ) STRICT;
-
--- Every completion counted (completions keeps only the newest per employee
--- and course): the trend and the year-over-year statistics read it. It is
--- the table of 005_plugins, whose completion derivation fills it; created
--- here only when absent, with the same shape, so these views also work on
--- a database without 005.
-CREATE TABLE IF NOT EXISTS completion_history (
-	statement_id TEXT PRIMARY KEY,
-	employee_id  INTEGER NOT NULL REFERENCES employees(id) ON DELETE CASCADE,
-	course_id    TEXT NOT NULL REFERENCES courses(id),
-	completed_ms INTEGER NOT NULL,
-	success      INTEGER,
-	score        REAL
-) STRICT, WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS completion_history_course ON completion_history(course_id, completed_ms, employee_id);
-CREATE INDEX IF NOT EXISTS completion_history_employee ON completion_history(employee_id, course_id, completed_ms);
-INSERT OR IGNORE INTO completion_history(statement_id, employee_id, course_id, completed_ms, success, score)
-	SELECT statement_id, employee_id, course_id, completed_ms, success, score FROM completions;

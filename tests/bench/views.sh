@@ -94,7 +94,7 @@ bench_section_views() {
 	sqlite3 "$dir/vern.db" "INSERT INTO users(id, username, display_name, created_ms) VALUES(1, 'ombud', 'Ombud', 0);
 		INSERT INTO user_roles(user_id, role) VALUES(1, 'ombud');" || return 1
 	ombud=$(curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' \
-		--data '{"user":1,"scope":"full"}' "$url/api/test/session" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
+		--data '{"user":"ombud","scope":"full"}' "$url/api/test/session" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
 	[[ -n $leader && -n $flat && -n $ombud ]] || { bench_log "bench: could not sign in"; return 1; }
 
 	local bad=0 res median max verdict

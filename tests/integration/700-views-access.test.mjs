@@ -71,7 +71,7 @@ test('a leader sees their subtree and gets 403 for another unit and its staff', 
   const hr = await as({ employee: world.who.hr.ext });
   assert.equal((await call(srv.url, hr, 'GET', '/api/leder/enhet/6')).status, 200);
   assert.equal((await call(srv.url, hr, 'GET', `/api/hr/ansatt/${other.id}`)).status, 200);
-  const admin = await as({ user: 1 });
+  const admin = await as({ user: 'admin' });
   assert.equal((await call(srv.url, admin, 'GET', '/api/leder/enhet/1')).status, 200);
   await srv.stop();
   assertNoSanitizerFindings(srv.stderr());
@@ -117,7 +117,7 @@ test('the ombud statistics contain no names or ids of people', async (t) => {
 test('state-changing calls without the CSRF token are refused', async (t) => {
   const { srv, world, as } = await setup(t);
   const leader = await as({ employee: world.who.leader3.ext });
-  const admin = await as({ user: 1 });
+  const admin = await as({ user: 'admin' });
   const own = world.people.find((p) => p.unit === 3 && p.roles.length === 0);
   const cases = [
     [leader, 'POST', '/api/leder/oppmote', { kurs: 'phishing', type: 'personalmote', tittel: 'Møte', dato: '2024-05-02', enhet: 3, ansatte: [own.id] }],

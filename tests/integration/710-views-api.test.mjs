@@ -53,7 +53,7 @@ test('dashboard: counts per course over the subtree, child units, own staff, ove
 test('attendance: attended statements with the leader as instructor; the admin marker', async (t) => {
   const { srv, world, as } = await setup(t);
   const leader = await as({ employee: world.who.leader3.ext });
-  const admin = await as({ user: 1 });
+  const admin = await as({ user: 'admin' });
   const staff = world.people.filter((p) => p.unit === 4).slice(0, 3);
   const base = { kurs: 'phishing', type: 'dilemmatrening', tittel: 'Dilemmatrening: deling av elevopplysninger', dato: '2024-05-02', enhet: 3 };
 

@@ -7,7 +7,7 @@
 //              5 Helse og omsorg   6 Lia sykehjem (agency)     7 Avdeling A
 //                                  8 Fjellstua (agency, 3 people: a group under 5)
 // People: leaders L3 (Solbakken skole) and L6 (Lia sykehjem), HR H1, ombud O1
-// (all employees with org roles), an admin account (user 1) without an
+// (all employees with org roles), an admin account (username admin) without an
 // employee, and staff S3-*, S4-*, S6-*, S7-*, S8-*.
 
 import { ROOT, makeTempDir, runProgram, runVern, startServer } from './server.mjs';
@@ -129,26 +129,20 @@ export async function sqlite(db, sql) {
 
 /** Starts vern with test endpoints on a seeded database. Without
  * plugins: true the plugins folder is an empty one, so the views use their
- * own figures (a binary without the plugin host ignores the variable). */
+ * own figures. */
 export async function startSeeded(t, dir, { plugins = false } = {}) {
   const env = { VERN_PLUGINS_DIR: plugins ? path.join(ROOT, 'plugins') : makeTempDir('vern-noplugins-') };
   return startServer({ t, dir, env, args: ['--test-endpoints', 'true'] });
 }
 
-/** 1 when this vern binary has the plugin host (`vern plugins list` works). */
-export async function hasPluginHost() {
-  const r = await runVern(['plugins', 'list'], { env: { VERN_PLUGINS_DIR: path.join(ROOT, 'plugins') } });
-  return r.code === 0;
-}
-
-/** Signs in as an employee (external id) or account (user id): {cookie, csrf}. */
+/** Signs in as an employee (external id) or account (username): {cookie, csrf}. */
 export async function signIn(url, { employee, user }) {
   const res = await fetch(`${url}/api/test/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ employee, user, scope: 'full' }),
   });
-  if (res.status !== 201) throw new Error(`test session: ${res.status} ${await res.text()}`);
+  if (!res.ok) throw new Error(`test session: ${res.status} ${await res.text()}`);
   const cookie = res.headers.get('set-cookie').split(';')[0];
   const { csrf } = await res.json();
   return { cookie, csrf };
