@@ -275,6 +275,24 @@ static json_t *from_campaign(const json_t *raw)
 		"moduler", modules);
 }
 
+/* The catalogue's title beside each lesson id (the plugin reports ids). */
+static void add_course_titles(struct server *srv, json_t *modules)
+{
+	struct db_conn *c = db_reader_get(srv->db);
+	size_t i;
+	json_t *m;
+	json_array_foreach(modules, i, m) {
+		sqlite3_stmt *st = db_stmt(c, "SELECT title FROM courses WHERE id = ?");
+		if (!st)
+			break;
+		sqlite3_bind_text(st, 1, json_string_value(json_object_get(m, "kurs")), -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			json_object_set_new(m, "tittel", json_string((const char *)sqlite3_column_text(st, 0)));
+		sqlite3_reset(st);
+	}
+	db_reader_put(srv->db, c);
+}
+
 static void csv_value(struct views_buf *b, const json_t *v, int percent)
 {
 	if (json_is_string(v)) {
@@ -371,6 +389,7 @@ void views_ombud_report(struct http_request *req)
 			return;
 		}
 		year = (int)json_integer_value(json_object_get(rep, "aar"));
+		add_course_titles(req->srv, json_object_get(rep, "moduler"));
 	} else if (rc == VIEWS_PLUGIN_FAILED) {
 		http_send_error(req, 503, "plugin_failed", "Sikkerhetsmåneden-tillegget svarte ikke: %s", err);
 		return;

@@ -40,7 +40,7 @@
 		return Views.table({
 			caption: `Per leksjon i hele kommunen, ${r.kampanje.navn}`,
 			head: ["Leksjon", { text: "Tildelt", class: "tall" }, { text: "Startet", class: "tall" }, { text: "Fullført", class: "tall" }],
-			rows: r.moduler.map((m) => [m.kurs, { text: String(m.tildelt), class: "tall" },
+			rows: r.moduler.map((m) => [m.tittel || m.kurs, { text: String(m.tildelt), class: "tall" },
 				{ text: String(m.startet), class: "tall" }, { text: String(m.fullfort), class: "tall" }]),
 		});
 	}

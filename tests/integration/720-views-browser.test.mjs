@@ -213,3 +213,22 @@ test('ombud: statistics per agency with chart, CSV, print, audit log', async (t)
   await srv.stop();
   assertNoSanitizerFindings(srv.stderr());
 });
+
+test('ombud: the Sikkerhetsmåneden report from the bundled plugin', async (t) => {
+  const dir = makeTempDir();
+  const world = await seed(dir);
+  const srv = await startSeeded(t, dir, { plugins: true });
+  const browser = await withBrowser(t);
+  const { page, problems } = await signedInPage(browser, srv.url, { employee: world.who.ombud.ext });
+  await page.goto(`${srv.url}/ombud`);
+  const table = page.getByRole('table', { name: /Sikkerhetsmåneden \d{4}: andel ansatte som fullførte alle leksjonene/ });
+  await table.waitFor();
+  assert.match(await table.getByRole('row', { name: /Fjellstua/ }).innerText(), /<5/);
+  await page.getByRole('table', { name: /Per leksjon i hele kommunen/ }).waitFor();
+  await page.getByRole('img', { name: /Andel fullført per virksomhet/ }).waitFor();
+  await axeCheck(page, 'ombud-sikkerhetsmaaned');
+  await shot(page, 'ombud-sikkerhetsmaaned');
+  assert.deepEqual(problems, []);
+  await srv.stop();
+  assertNoSanitizerFindings(srv.stderr());
+});
