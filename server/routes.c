@@ -13,6 +13,10 @@
 #include "scim.h"
 #include "www.h"
 #include "api_test_session.h"
+#include "views_attendance.h"
+#include "views_hr.h"
+#include "views_leader.h"
+#include "views_ombud.h"
 #include "../courses/api_courses.h"
 #include "../courses/cmi5.h"
 #include "../courses/content.h"
@@ -43,6 +47,19 @@ const struct http_route routes[] = {
 	{ HTTP_GET, "/ombud", www_page, 0 },
 	{ HTTP_GET, "/admin", www_page, 0 },
 	{ HTTP_POST, "/api/test/session", api_test_session, 4096 },
+	{ HTTP_GET, "/api/leder/enheter", views_leader_units, 0 },
+	{ HTTP_GET, "/api/leder/enhet/*", views_leader_unit, 0 },
+	{ HTTP_POST, "/api/leder/paminnelse", views_leader_remind, 65536 },
+	{ HTTP_GET | HTTP_POST, "/api/leder/oppmote", views_attendance_sessions, 65536 },
+	{ HTTP_GET, "/api/kurs/oppmote", views_attendance_courses, 0 },
+	{ HTTP_PUT | HTTP_DELETE, "/api/kurs/*/oppmote", views_attendance_mark, 0 },
+	{ HTTP_GET, "/api/hr/ansatte", views_hr_search, 0 },
+	{ HTTP_GET, "/api/hr/ansatt/*", views_hr_employee, 0 },
+	{ HTTP_PUT, "/api/hr/ansatt/*/laeringsmal", views_hr_goals, 16384 },
+	{ HTTP_GET, "/api/hr/ansatt/*/eksport", views_hr_employee_export, 0 },
+	{ HTTP_GET, "/api/hr/eksport", views_hr_export, 0 },
+	{ HTTP_GET, "/api/ombud/rapport", views_ombud_report, 0 },
+	{ HTTP_GET, "/api/ombud/revisjonslogg", views_ombud_audit_log, 0 },
 	{ HTTP_GET, "/learn/*", player_page, 0 },
 	{ HTTP_GET, "/api/learn/*", learn_get, 0 },
 	{ HTTP_POST, "/api/learn/*/launch", learn_launch, 4096 },
