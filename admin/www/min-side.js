@@ -18,7 +18,7 @@
 		]);
 		return Ui.section("mine-kurs", "Mine kurs",
 			el("p", {}, "Kursene du skal ta, med frist. Fullførte kurs må fornyes når de utløper."),
-			Ui.table("Kurs du er tildelt", ["Kurs", "Frist", "Status", "Varighet", "Kurs"], rows,
+			Ui.table("Kurs du er tildelt", ["Kurs", "Frist", "Status", "Varighet", "Handling"], rows,
 				"Du har ingen tildelte kurs."));
 	}
 
