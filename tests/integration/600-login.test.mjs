@@ -336,3 +336,31 @@ test('demo accounts sign in without TOTP only when demo_mode = true', async (t) 
   assert.equal(employee.me.name, 'Kari Ansatt');
   assertNoSanitizerFindings(srv.stderr());
 });
+
+test('hostile sign-in input gets a clear 4xx', async (t) => {
+  const { srv } = await setup(t);
+  const c = new Client(srv.url);
+  const token = await c.loginToken();
+  const raw = (body, type = 'application/json', path = '/api/login') => fetch(srv.url + path, { method: 'POST', redirect: 'manual',
+    headers: { 'Content-Type': type, 'X-CSRF-Token': token, Cookie: c.cookieHeader() }, body });
+  const cases = [
+    ['{"username": ', 400], ['[]', 400], ['"x"', 400], ['{"username": 5, "password": "x"}', 400],
+    ['{"username": "kari", "password": ["x"]}', 400], ['{"username": "kari"}', 400],
+    [JSON.stringify({ username: 'kari', password: 'x'.repeat(2000) }), 400],
+    [JSON.stringify({ username: 'kari', password: 'x'.repeat(20000) }), 413],
+    [JSON.stringify({ username: 'ka\u0000ri', password: 'kari-passord-123' }), 400],
+    ['[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[', 400],
+  ];
+  for (const [body, status] of cases) {
+    const r = await raw(body);
+    assert.equal(r.status, status, body.slice(0, 60));
+    const j = await r.json();
+    assert.equal(typeof j.error, 'string');
+  }
+  assert.equal((await raw('code=%ZZ&csrf=x', 'application/x-www-form-urlencoded', '/api/login/totp')).status, 303);
+  assert.equal((await raw('{"code": 123456}', 'application/json', '/api/login/totp')).status, 400);
+  assert.equal((await raw('{"code": "123456"}', 'application/json', '/api/login/totp')).status, 401, 'no pending sign-in');
+  const get = await fetch(`${srv.url}/api/login/totp`);
+  assert.equal(get.status, 401);
+  assert.equal((await fetch(`${srv.url}/api/login`, { method: 'DELETE' })).status, 405);
+});
