@@ -59,6 +59,12 @@ static void *job_main(void *arg)
 {
 	struct retention_job *job = arg;
 	pthread_mutex_lock(&job->lock);
+	/* Not at once: a server that just started has other work first. */
+	struct timespec first;
+	clock_gettime(CLOCK_REALTIME, &first);
+	first.tv_sec += job->srv->cfg.retention_start_delay_seconds;
+	while (!job->stopping && pthread_cond_timedwait(&job->wake, &job->lock, &first) != ETIMEDOUT)
+		;
 	while (!job->stopping) {
 		pthread_mutex_unlock(&job->lock);
 		if (due(job->srv)) {

@@ -125,7 +125,7 @@ test('the daily job runs inside the server; the policy is shown to the ombud and
   await seedMunicipality(dbPath);
   await addUser(dbPath, 'ola', 'ola-passord-1234', ['--employee', 'O1']);
   await addUser(dbPath, 'kari', 'kari-passord-123', ['--employee', 'E1']);
-  const srv = await startServer({ dir, t, args: ['--retention-hour', '0', '--retention-statement-days', '90'] });
+  const srv = await startServer({ dir, t, args: ['--retention-hour', '0', '--retention-start-delay-seconds', '0', '--retention-statement-days', '90'] });
   let rows = '';
   for (let i = 0; i < 100 && !rows.trim(); i++) {
     rows = await sql(dbPath, 'SELECT as_of, finished FROM retention_runs WHERE finished = 1');
