@@ -35,8 +35,13 @@ LIB_SRCS := $(filter-out server/main.c,$(SRCS))
 MIGRATIONS := $(sort $(wildcard server/migrations/*.sql))
 GEN      := build/gen/migrations.c
 
-OBJS      := $(LIB_SRCS:%.c=build/obj/%.o) build/obj/gen/migrations.o
-ASAN_OBJS := $(LIB_SRCS:%.c=build/asan/obj/%.o) build/asan/obj/gen/migrations.o
+# The course player's files and scorm-again, compiled in (courses/assets.h).
+PLAYER_FILES := $(sort $(wildcard courses/player/*.html courses/player/*.js courses/player/*.css))
+SCORM_AGAIN  := node_modules/scorm-again/dist/scorm12.min.js node_modules/scorm-again/dist/scorm2004.min.js
+ASSETS_GEN   := build/gen/assets.c
+
+OBJS      := $(LIB_SRCS:%.c=build/obj/%.o) build/obj/gen/migrations.o build/obj/gen/assets.o
+ASAN_OBJS := $(LIB_SRCS:%.c=build/asan/obj/%.o) build/asan/obj/gen/migrations.o build/asan/obj/gen/assets.o
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
@@ -49,7 +54,7 @@ FUZZ_CC    := clang
 FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_OBJS  := $(LIB_SRCS:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/migrations.o
+FUZZ_OBJS  := $(LIB_SRCS:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/migrations.o build/fuzz/obj/gen/assets.o
 FUZZ_SECONDS ?= 60
 
 .PHONY: all deps run test bench clean asan fuzz fuzz-build
@@ -59,6 +64,17 @@ all: build/vern
 $(GEN): $(MIGRATIONS) server/migrations/embed.sh
 	@mkdir -p $(dir $@)
 	sh server/migrations/embed.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(ASSETS_GEN): $(PLAYER_FILES) courses/player/embed.sh node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	sh courses/player/embed.sh $(PLAYER_FILES) $(SCORM_AGAIN) > $@.tmp && mv $@.tmp $@
+# The runtime of native lessons (courses/au/), embedded into the binary.
+NATIVE_ASSETS := $(sort $(wildcard courses/au/*.js courses/au/*.css))
+build/gen/native_assets_data.h: $(NATIVE_ASSETS) courses/au/embed.sh
+	@mkdir -p $(dir $@)
+	sh courses/au/embed.sh $(NATIVE_ASSETS) > $@.tmp && mv $@.tmp $@
+build/obj/courses/native_assets.o build/asan/obj/courses/native_assets.o \
+	build/fuzz/obj/courses/native_assets.o: build/gen/native_assets_data.h
 
 build/obj/%.o: %.c $(GEN)
 	@mkdir -p $(dir $@)
@@ -143,7 +159,7 @@ deps:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
 run: deps
-	@$(MAKE) --no-print-directory build/vern build/vendor/qrcode.js
+	@$(MAKE) --no-print-directory node_modules/.package-lock.json build/vern build/vendor/qrcode.js
 	build/vern demo
 	build/vern serve --listen 127.0.0.1:8080 --demo-mode true
 

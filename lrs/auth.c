@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cmi5.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -102,6 +103,11 @@ int lrs_auth_basic(struct server *srv, const char *authorization, struct lrs_cli
 		return -1;
 	*colon = '\0';
 	const char *key = (const char *)decoded, *secret = colon + 1;
+	if (strncmp(key, CMI5_KEY_PREFIX, strlen(CMI5_KEY_PREFIX)) == 0) {
+		int rc = cmi5_auth(srv, key, secret, out);
+		sodium_memzero(decoded, sizeof(decoded));
+		return rc;
+	}
 
 	struct db_conn *c = db_reader_get(srv->db);
 	sqlite3_stmt *st = db_stmt(c, "SELECT id, name, salt, secret_hash, scopes FROM lrs_clients WHERE key = ?");

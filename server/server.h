@@ -14,6 +14,7 @@
 struct admin_state;
 struct db;
 struct mg_context;
+struct plugin_host;
 
 struct server {
 	struct config cfg;
@@ -23,6 +24,7 @@ struct server {
 	char base_url[CONFIG_STR_MAX]; /* http://host:port as actually bound */
 	int port;
 	time_t started;
+	struct plugin_host *plugins;   /* plugins/host.h; NULL when not loaded */
 };
 
 #endif
