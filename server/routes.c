@@ -29,6 +29,7 @@ const struct http_route routes[] = {
 	  lrs_dispatch, -1 },
 	{ HTTP_GET, "/api/me", www_me, 0 },
 	{ HTTP_GET, "/api/plugins", api_plugins_list, 0 },
+	{ HTTP_POST, "/api/plugins/reload", api_plugins_reload, 0 },
 	{ HTTP_GET | HTTP_POST, "/api/plugins/*/reports/*", api_plugins_report, 65536 },
 	{ HTTP_POST, "/api/incidents", api_incidents_post, 4096 },
 	{ HTTP_POST, "/api/test/plugins/*", api_test_plugins, 4096 },
