@@ -13,8 +13,9 @@
 			Ui.date(a.due_date),
 			Ui.status(a.status),
 			a.minutes ? a.minutes + " min" : "–",
-			el("a", { href: "/learn/" + encodeURIComponent(a.course_id), "aria-label": (a.status === "fullfort" ? "Åpne " : "Ta ") + a.title },
-				a.status === "fullfort" ? "Åpne" : "Ta kurset"),
+			el("a", { href: "/learn/" + encodeURIComponent(a.course_id),
+				"aria-label": (a.status === "fullfort" ? "Åpne kurset " : "Ta kurset ") + a.title },
+				a.status === "fullfort" ? "Åpne kurset" : "Ta kurset"),
 		]);
 		return Ui.section("mine-kurs", "Mine kurs",
 			el("p", {}, "Kursene du skal ta, med frist. Fullførte kurs må fornyes når de utløper."),
