@@ -158,8 +158,8 @@ int retention_command(const struct config *cfg, struct db *db, int argc, char **
 		struct retention_counts n;
 		int rc = retention_run(db, cfg, cfg->public_url, now, &n);
 		printf("statements pseudonymised: %lld\nstatements deleted: %lld\ndocuments deleted: %lld\n"
-		       "leavers processed: %lld\nexpired sessions deleted: %lld\n",
-		       n.pseudonymised, n.deleted, n.documents, n.employees, n.sessions);
+		       "course attempts deleted: %lld\nleavers processed: %lld\nexpired sessions deleted: %lld\n",
+		       n.pseudonymised, n.deleted, n.documents, n.attempts, n.employees, n.sessions);
 		if (rc != 0) {
 			fprintf(stderr, "vern retention run: storage failed; the run stopped part way\n");
 			return 1;

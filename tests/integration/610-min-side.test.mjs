@@ -118,6 +118,8 @@ test('download all my data: everything about me, nothing about others, no secret
   assert.equal(x.xapi_statements[0].result.response, 'mitt svar');
   assert.equal(x.xapi_documents.length, 1);
   assert.deepEqual(x.xapi_documents[0].content, '{"side":3}');
+  assert.equal(x.course_attempts[0].registration, '33333333-3333-4333-8333-333333333333');
+  assert.equal(x.course_attempt_items[0].suspend_data, 'svar=ja');
   assert.ok(x.sessions.length >= 1);
   assert.deepEqual(Object.keys(x.sessions[0]).sort(), ['course_id', 'created_ms', 'expires_ms', 'scope']);
   assert.ok(x.audit_log_about_you.some((a) => a.action === 'export_own'), 'the export is in its own audit log');

@@ -60,6 +60,8 @@ test('Retention test: with the clock moved past the period, raw statements are g
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /statements pseudonymised: 2/);
   assert.match(r.stdout, /documents deleted: 2/);
+  assert.match(r.stdout, /course attempts deleted: 1/);
+  assert.equal((await sql(dbPath, 'SELECT count(*) FROM attempt_items')).trim(), '0', 'SCORM run-time data deleted');
 
   const s = (await lrs.xapi(`statements?statementId=${ids.kari}`)).json;
   assert.equal(s.actor.name, undefined, 'no name');
