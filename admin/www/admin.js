@@ -336,6 +336,74 @@ const Admin = (() => {
 			el("div", { class: "knapper" }, reloadButton));
 	});
 
+	/* ---- campaigns (the mail part's API) ---- */
+
+	const CAMPAIGN_STATUS = { draft: "Utkast", active: "Aktiv", paused: "Pauset", finished: "Avsluttet" };
+	const CAMPAIGN_ACTIONS = { draft: [["start", "Start"]], active: [["pause", "Pause"], ["finish", "Avslutt"]],
+		paused: [["start", "Fortsett"], ["finish", "Avslutt"]], finished: [] };
+
+	add("kampanjer", "Kampanjer", async () => {
+		const data = await optional("/api/campaigns");
+		if (!data) return el("p", {}, "E-postkampanjer er ikke en del av denne installasjonen.");
+		const courses = await optional("/api/courses");
+		const rows = data.campaigns.map((c) => {
+			const buttons = el("div", { class: "knapper" });
+			for (const [action, label] of CAMPAIGN_ACTIONS[c.status] || []) {
+				const b = el("button", { type: "button", class: action === "finish" ? "fare" : "sekundaer",
+					"aria-label": label + " kampanjen " + c.name }, label);
+				b.addEventListener("click", async () => {
+					if (action === "finish" && !confirm("Avslutte «" + c.name + "»? E-post som ikke er sendt, sendes ikke.")) return;
+					try {
+						await Vern.api("POST", `/api/campaigns/${c.id}/${action}`);
+						await reload("kampanjer");
+						Ui.say("Kampanjen «" + c.name + "» er " + (action === "start" ? "startet." : action === "pause" ? "pauset." : "avsluttet."), "ok");
+					} catch (err) {
+						Ui.say(err.message, "feil");
+					}
+				});
+				buttons.append(b);
+			}
+			return [c.name, CAMPAIGN_STATUS[c.status] || c.status, String(c.lessons), String(c.employees),
+				String(c.emails_sent), c.started_ms ? Ui.date(c.started_ms) : "–", buttons];
+		});
+		const courseSelect = el("select", { id: "kampanje-kurs", name: "kampanje-kurs", required: true },
+			(courses ? courses.courses : []).map((c) => el("option", { value: c.id }, c.title)));
+		const form = el("form", {},
+			el("h3", {}, "Ny kampanje"),
+			el("p", { class: "hjelp" }, "En kampanje sender korte leksjoner på e-post. Den lagres som utkast og starter når du trykker «Start»."),
+			Ui.field("kampanje-navn", "Navn", { type: "text", required: true, autocomplete: "off" }),
+			el("div", { class: "felt" }, el("label", { for: "kampanje-kurs" }, "Leksjon (kurs)"), courseSelect),
+			Ui.field("kampanje-enheter", "Enheter (enhets-id, kommaseparert)", { type: "text", autocomplete: "off" }, "Tomt: hele kommunen."),
+			Ui.field("kampanje-roller", "Roller (rollekoder, kommaseparert)", { type: "text", autocomplete: "off" },
+				"For eksempel leder, personvernkoordinator. Tomt: alle ansatte."),
+			Ui.field("kampanje-frist", "Frist i dager etter utsending", { type: "number", min: "1", max: "365", inputmode: "numeric" }),
+			el("div", { class: "knapper" }, el("button", { type: "submit" }, "Lagre utkast")));
+		form.addEventListener("submit", async (e) => {
+			e.preventDefault();
+			const v = (id) => form.querySelector("#" + id).value.trim();
+			const list = (id) => v(id).split(",").map((x) => x.trim()).filter(Boolean);
+			if (!v("kampanje-navn")) {
+				Ui.say("Gi kampanjen et navn.", "feil");
+				form.querySelector("#kampanje-navn").focus();
+				return;
+			}
+			const def = { name: v("kampanje-navn"), audience: { units: list("kampanje-enheter"), roles: list("kampanje-roller") },
+				lessons: [{ course: courseSelect.value, send_at: null }] };
+			if (v("kampanje-frist")) def.due_days = Number(v("kampanje-frist"));
+			try {
+				await Vern.api("POST", "/api/campaigns", def);
+				await reload("kampanjer");
+				Ui.say("Kampanjen «" + def.name + "» er lagret som utkast.", "ok");
+			} catch (err) {
+				Ui.say(err.message, "feil");
+			}
+		});
+		return el("div", {},
+			Ui.table("Kampanjer", ["Navn", "Status", "Leksjoner", "Mottakere", "E-post sendt", "Startet", "Handlinger"], rows,
+				"Ingen kampanjer ennå."),
+			form);
+	});
+
 	/* The order of the issue: courses, plugins, campaigns, LRS clients, users. */
 	const ORDER = ["kurs", "tillegg", "kampanjer", "lrs", "brukere", "oppbevaring"];
 

@@ -137,7 +137,8 @@ test('employee: sign in by keyboard, Min side, certificate, data download', asyn
 
 test('admin: TOTP enrolment from the page, then the admin page', async (t) => {
   const { srv, browser } = await setup(t);
-  const { page, problems } = await newPage(browser, t, [['/api/login/totp', 401]]);
+  // A build without the mail part answers 404 for campaigns; the page says so.
+  const { page, problems } = await newPage(browser, t, [['/api/login/totp', 401], ['/api/campaigns', 404]]);
   await page.goto(`${srv.url}/logg-inn?neste=/admin`);
   await page.getByLabel('Brukernavn').fill('admin');
   await page.getByLabel('Passord').fill('admin-passord-123');
