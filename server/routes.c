@@ -21,6 +21,7 @@
 #include "retention.h"
 #include "min_side.h"
 #include "api_users.h"
+#include "account.h"
 
 const struct http_route routes[] = {
 	{ HTTP_GET, "/healthz", api_health_get, 0 },
@@ -67,6 +68,7 @@ const struct http_route routes[] = {
 	{ HTTP_GET, "/api/min-side", min_side_get, 0 },
 	{ HTTP_GET, "/api/min-side/kursbevis/*", min_side_certificate, 0 },
 	{ HTTP_GET, "/api/min-side/eksport", min_side_export, 0 },
+	{ HTTP_POST, "/api/konto/passord", account_password, 8192 },
 	{ HTTP_GET, "/min-side/kursbevis", www_page, 0 },
 	{ HTTP_GET, "/api/admin/brukere", api_users_list, 0 },
 	{ HTTP_POST, "/api/admin/brukere", api_users_create, 16384 },

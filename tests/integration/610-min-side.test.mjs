@@ -155,3 +155,23 @@ test('every personal-data view leaves an audit record; admins are audited too', 
   assert.deepEqual(own.data.employee, []);
   assert.ok(own.data.audit_log_by_you.some((a) => a.action === 'view_users'));
 });
+
+test('I change my own password; a wrong current password counts as a failed sign-in', async (t) => {
+  const { srv, dbPath } = await setup(t);
+  const kari = await new Client(srv.url).signIn('kari', 'kari-passord-123');
+  const other = await new Client(srv.url).signIn('kari', 'kari-passord-123');
+  assert.equal((await kari.get('/api/min-side')).data.account.has_password, true);
+  let r = await kari.post('/api/konto/passord', { current: 'feil-passord-123', new: 'et-helt-nytt-passord' });
+  assert.equal(r.status, 403);
+  assert.equal((await sql(dbPath, "SELECT failed_logins FROM users WHERE username = 'kari'")).trim(), '1');
+  r = await kari.post('/api/konto/passord', { current: 'kari-passord-123', new: 'kort' });
+  assert.equal(r.status, 400);
+  r = await kari.post('/api/konto/passord', { current: 'kari-passord-123', new: 'et-helt-nytt-passord' }, { csrf: false });
+  assert.equal(r.status, 403, 'CSRF');
+  r = await kari.post('/api/konto/passord', { current: 'kari-passord-123', new: 'et-helt-nytt-passord' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal((await kari.get('/api/me')).status, 401, 'signed out');
+  assert.equal((await other.get('/api/me')).status, 401, 'everywhere');
+  assert.equal((await new Client(srv.url).password('kari', 'kari-passord-123')).status, 401);
+  await new Client(srv.url).signIn('kari', 'et-helt-nytt-passord');
+});
