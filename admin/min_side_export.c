@@ -53,6 +53,26 @@ static const struct {
 	  "SELECT k.course_id, c.title, k.completed_ms, k.expires_ms, k.success, k.score, k.statement_id"
 	  " FROM completions k JOIN courses c ON c.id = k.course_id WHERE k.employee_id = ?1 AND ?2 = ?2"
 	  " ORDER BY k.completed_ms" },
+	{ "completion_history",
+	  "SELECT h.course_id, c.title, h.completed_ms, h.success, h.score, h.statement_id"
+	  " FROM completion_history h JOIN courses c ON c.id = h.course_id WHERE h.employee_id = ?1 AND ?2 = ?2"
+	  " ORDER BY h.completed_ms" },
+	{ "course_starts",
+	  "SELECT course_id, first_ms, last_ms, first_statement FROM course_starts"
+	  " WHERE employee_id = ?1 AND ?2 = ?2 ORDER BY first_ms" },
+	{ "course_attempts",
+	  "SELECT a.course_id, c.title, v.version, a.registration, a.current_item, a.started_ms, a.updated_ms,"
+	  " a.completed_ms, a.success, a.score FROM course_attempts a JOIN courses c ON c.id = a.course_id"
+	  " JOIN course_versions v ON v.id = a.version_id WHERE a.employee_id = ?1 AND ?2 = ?2 ORDER BY a.started_ms" },
+	{ "course_attempt_items",
+	  "SELECT a.registration, i.item, i.completion, i.success, i.score_scaled, i.score_raw, i.location,"
+	  " i.suspend_data, i.cmi, i.total_ms, i.sessions, i.updated_ms FROM attempt_items i"
+	  " JOIN course_attempts a ON a.id = i.attempt_id WHERE a.employee_id = ?1 AND ?2 = ?2"
+	  " ORDER BY a.started_ms, i.item" },
+	{ "course_launches",
+	  "SELECT a.registration, l.item, l.launch_mode, l.launched_ms, l.initialized_ms, l.terminated_ms,"
+	  " l.abandoned_ms FROM course_launches l JOIN course_attempts a ON a.id = l.attempt_id"
+	  " WHERE a.employee_id = ?1 AND ?2 = ?2 ORDER BY l.launched_ms" },
 	{ "sessions",
 	  "SELECT created_ms, expires_ms, scope, course_id FROM sessions"
 	  " WHERE (employee_id = ?1 AND ?1 <> 0) OR user_id = ?2 ORDER BY created_ms" },

@@ -64,6 +64,8 @@ static const struct config_key keys[] = {
 	LONG(retention_inactive_days, 1, 36500, "365",
 	     "days after an employee left before their raw data is removed"),
 	LONG(retention_hour, 0, 23, "3", "hour of the day the daily retention job runs"),
+	LONG(retention_start_delay_seconds, 0, 86400, "60",
+	     "seconds after start before the retention job first looks whether a run is due"),
 	BOOL(retention_delete_statements, "false",
 	     "delete old statements instead of pseudonymising them"),
 	BOOL(retention_job, "true", "run the retention job daily inside `vern serve`"),

@@ -39,6 +39,7 @@ struct config {
 	long retention_statement_days;
 	long retention_inactive_days;
 	long retention_hour;
+	long retention_start_delay_seconds;
 	int retention_delete_statements;
 	int retention_job;
 	int demo_mode;

@@ -26,6 +26,7 @@
 #include "retention.h"
 #include "min_side.h"
 #include "api_users.h"
+#include "account.h"
 
 const struct http_route routes[] = {
 	{ HTTP_GET, "/healthz", api_health_get, 0 },
@@ -34,6 +35,7 @@ const struct http_route routes[] = {
 	  lrs_dispatch, -1 },
 	{ HTTP_GET, "/api/me", www_me, 0 },
 	{ HTTP_GET, "/api/plugins", api_plugins_list, 0 },
+	{ HTTP_POST, "/api/plugins/reload", api_plugins_reload, 0 },
 	{ HTTP_GET | HTTP_POST, "/api/plugins/*/reports/*", api_plugins_report, 65536 },
 	{ HTTP_POST, "/api/incidents", api_incidents_post, 4096 },
 	{ HTTP_POST, "/api/test/plugins/*", api_test_plugins, 4096 },
@@ -84,6 +86,7 @@ const struct http_route routes[] = {
 	{ HTTP_GET, "/api/min-side", min_side_get, 0 },
 	{ HTTP_GET, "/api/min-side/kursbevis/*", min_side_certificate, 0 },
 	{ HTTP_GET, "/api/min-side/eksport", min_side_export, 0 },
+	{ HTTP_POST, "/api/konto/passord", account_password, 8192 },
 	{ HTTP_GET, "/min-side/kursbevis", www_page, 0 },
 	{ HTTP_GET, "/api/admin/brukere", api_users_list, 0 },
 	{ HTTP_POST, "/api/admin/brukere", api_users_create, 16384 },

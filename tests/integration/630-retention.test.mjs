@@ -60,6 +60,8 @@ test('Retention test: with the clock moved past the period, raw statements are g
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /statements pseudonymised: 2/);
   assert.match(r.stdout, /documents deleted: 2/);
+  assert.match(r.stdout, /course attempts deleted: 1/);
+  assert.equal((await sql(dbPath, 'SELECT count(*) FROM attempt_items')).trim(), '0', 'SCORM run-time data deleted');
 
   const s = (await lrs.xapi(`statements?statementId=${ids.kari}`)).json;
   assert.equal(s.actor.name, undefined, 'no name');
@@ -125,7 +127,7 @@ test('the daily job runs inside the server; the policy is shown to the ombud and
   await seedMunicipality(dbPath);
   await addUser(dbPath, 'ola', 'ola-passord-1234', ['--employee', 'O1']);
   await addUser(dbPath, 'kari', 'kari-passord-123', ['--employee', 'E1']);
-  const srv = await startServer({ dir, t, args: ['--retention-hour', '0', '--retention-statement-days', '90'] });
+  const srv = await startServer({ dir, t, args: ['--retention-hour', '0', '--retention-start-delay-seconds', '0', '--retention-statement-days', '90'] });
   let rows = '';
   for (let i = 0; i < 100 && !rows.trim(); i++) {
     rows = await sql(dbPath, 'SELECT as_of, finished FROM retention_runs WHERE finished = 1');
