@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "json_text.h"
 
 static int add_row(struct lrs_extract *e, int kind, int direct, const char *value)
 {
@@ -50,7 +51,7 @@ static int add_activity(struct lrs_extract *e, const json_t *activity, int direc
 		e->acts_cap = cap;
 	}
 	char *idc = strdup(id);
-	char *defc = json_is_object(def) ? json_dumps(def, JSON_COMPACT) : NULL;
+	char *defc = json_is_object(def) ? lrs_json_dumps(def) : NULL;
 	if (!idc || (json_is_object(def) && !defc)) {
 		free(idc);
 		free(defc);

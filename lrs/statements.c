@@ -20,7 +20,10 @@
 #include "attachments.h"
 #include "config.h"
 #include "db.h"
+#include "definitions.h"
 #include "extract.h"
+#include "json_text.h"
+#include "keys.h"
 #include "log.h"
 #include "multipart.h"
 #include "query.h"
@@ -58,11 +61,18 @@ struct batch {
 /* Written only by the writer thread: stored times never go backwards. */
 static long long last_stored_ms;
 
-static void uuid_v4(char *out)
+/* A new statement id: a UUID version 7 (RFC 9562), the time in
+ * milliseconds followed by 74 random bits, so ids the LRS makes sort by
+ * time and join the statements id index at its end instead of at a random
+ * page (a random page costs a page write per statement). */
+static void uuid_v7(char *out)
 {
 	unsigned char b[16];
 	randombytes_buf(b, sizeof(b));
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	unsigned long long ms = (unsigned long long)lrs_now_ms();
+	for (int i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (40 - 8 * i));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
@@ -109,16 +119,34 @@ static void context_activities_as_arrays(json_t *st)
 		context_activities_as_arrays(object);
 }
 
+/* True when context_activities_as_arrays would change something below the
+ * top level of st. */
+static int has_single_context_activity(const json_t *st)
+{
+	const json_t *ca = json_object_get(json_object_get(st, "context"), "contextActivities");
+	const char *k;
+	const json_t *v;
+	json_object_foreach((json_t *)ca, k, v)
+		if (json_is_object(v))
+			return 1;
+	const json_t *object = json_object_get(st, "object");
+	const char *t = json_string_value(json_object_get(object, "objectType"));
+	return t && strcmp(t, "SubStatement") == 0 && has_single_context_activity(object);
+}
+
 /* Makes statement st ready to store: id, authority, version, placeholders,
  * index rows. Returns 0, or -1 with err set. */
 static int prepare(struct lrs_ctx *x, json_t *st, struct prepared *p, char *err, size_t errsize)
 {
-	p->received = json_deep_copy(st);
+	/* The statement as received, for comparing with a stored duplicate.
+	 * Below only top-level members of st change, so a shallow copy keeps
+	 * it, unless a nested context activity is wrapped in an array. */
+	p->received = has_single_context_activity(st) ? json_deep_copy(st) : json_copy(st);
 	const char *id = json_string_value(json_object_get(st, "id"));
 	if (id)
 		lowercase_copy(p->id, id, sizeof(p->id));
 	else
-		uuid_v4(p->id);
+		uuid_v7(p->id);
 	json_object_set_new(st, "id", json_string(p->id));
 	context_activities_as_arrays(st);
 
@@ -150,7 +178,7 @@ static int prepare(struct lrs_ctx *x, json_t *st, struct prepared *p, char *err,
 		json_object_set_new(st, "timestamp", json_string(TIME_PLACEHOLDER));
 	json_object_set_new(st, "stored", json_string(TIME_PLACEHOLDER));
 
-	p->json = json_dumps(st, JSON_COMPACT);
+	p->json = lrs_json_dumps(st);
 	if (!p->json || !p->received || lrs_extract(st, &p->ex) != 0) {
 		snprintf(err, errsize, "out of memory");
 		return -1;
@@ -225,25 +253,54 @@ static int store_attachments(struct db_conn *c, struct batch *b, const json_t *a
 	return DB_OK;
 }
 
-static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, const char *when,
-		     long long stored_ms)
+/* The statement already stored under p's id: the same one (accepted, not
+ * stored again) or a different one (409). */
+static int check_existing(struct db_conn *c, struct batch *b, struct prepared *p)
 {
 	sqlite3_stmt *st = db_stmt(c, "SELECT full FROM statements WHERE id = ?");
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (!same_statement(p->received, (const char *)sqlite3_column_text(st, 0))) {
-			snprintf(b->error, sizeof(b->error),
-				 "a different statement with id %s is already stored", p->id);
-			return DB_CONFLICT;
-		}
-		p->existed = 1;
-		return DB_OK;
-	}
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_ROW)
 		return db_step_error(c, rc, "statement_lookup");
+	if (!same_statement(p->received, (const char *)sqlite3_column_text(st, 0))) {
+		snprintf(b->error, sizeof(b->error),
+			 "a different statement with id %s is already stored", p->id);
+		return DB_CONFLICT;
+	}
+	p->existed = 1;
+	return DB_OK;
+}
+
+static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, const char *when,
+		     long long stored_ms)
+{
+	if (patch_times(p, when) != 0) {
+		snprintf(b->error, sizeof(b->error), "internal error preparing the statement");
+		return DB_INVALID;
+	}
+	/* Insert, unless the id is taken: then it is a duplicate or a conflict. */
+	sqlite3_stmt *st = db_stmt(c, "INSERT OR IGNORE INTO statements(id, stored_ms, verb, "
+				      "object_ref, voiding, client_id, has_attachments, full) "
+				      "VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, stored_ms);
+	sqlite3_bind_text(st, 3, p->verb, -1, SQLITE_STATIC);
+	if (p->object_ref)
+		sqlite3_bind_text(st, 4, p->object_ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, p->voiding);
+	sqlite3_bind_int64(st, 6, b->client_id);
+	sqlite3_bind_int(st, 7, json_array_size(json_object_get(p->received, "attachments")) > 0);
+	sqlite3_bind_text(st, 8, p->json, (int)p->len, SQLITE_STATIC);
+	int rc = db_exec_stmt(c, st, "statement_insert");
+	if (rc != DB_OK)
+		return rc;
+	if (sqlite3_changes(db_handle(c)) == 0)
+		return check_existing(c, b, p);
+	long long seq = sqlite3_last_insert_rowid(db_handle(c));
 
 	if (p->voiding) {
 		st = db_stmt(c, "SELECT voiding FROM statements WHERE id = ?");
@@ -257,64 +314,20 @@ static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, con
 			return DB_INVALID;
 		}
 	}
-	if (patch_times(p, when) != 0) {
-		snprintf(b->error, sizeof(b->error), "internal error preparing the statement");
-		return DB_INVALID;
-	}
 
-	st = db_stmt(c, "INSERT INTO statements(id, stored_ms, verb, object_ref, voiding, voided, "
-			"client_id, has_attachments, full) VALUES(?1, ?2, ?3, ?4, ?5, "
-			"?5 = 0 AND EXISTS(SELECT 1 FROM statements WHERE object_ref = ?1 AND voiding = 1), "
-			"?6, ?7, ?8)");
-	if (!st)
-		return DB_ERROR;
-	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, stored_ms);
-	sqlite3_bind_text(st, 3, p->verb, -1, SQLITE_STATIC);
-	if (p->object_ref)
-		sqlite3_bind_text(st, 4, p->object_ref, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, p->voiding);
-	sqlite3_bind_int64(st, 6, b->client_id);
-	sqlite3_bind_int(st, 7, json_array_size(json_object_get(p->received, "attachments")) > 0);
-	sqlite3_bind_text(st, 8, p->json, (int)p->len, SQLITE_STATIC);
-	if ((rc = db_exec_stmt(c, st, "statement_insert")) != DB_OK)
+	int targeted_by_voiding = 0;
+	rc = lrs_keys_store(c, seq, p->id, p->object_ref, &p->ex, &targeted_by_voiding);
+	if (rc != DB_OK)
 		return rc;
-	long long seq = sqlite3_last_insert_rowid(db_handle(c));
-
-	st = db_stmt(c, "INSERT OR IGNORE INTO statement_index(kind, value, seq, direct) VALUES(?, ?, ?, ?)");
-	if (!st)
-		return DB_ERROR;
-	for (size_t i = 0; i < p->ex.nrows; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int(st, 1, p->ex.rows[i].kind);
-		sqlite3_bind_text(st, 2, p->ex.rows[i].value, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, seq);
-		sqlite3_bind_int(st, 4, p->ex.rows[i].direct);
-		if ((rc = db_exec_stmt(c, st, "statement_index_insert")) != DB_OK)
-			return rc;
-	}
-	if (p->object_ref) {
-		/* Filters match a statement that refers to a matching one. */
-		st = db_stmt(c, "INSERT OR IGNORE INTO statement_index(kind, value, seq, direct) "
-				"SELECT kind, value, ?1, direct FROM statement_index "
-				"WHERE seq = (SELECT seq FROM statements WHERE id = ?2) AND kind <> 4");
+	if (targeted_by_voiding && !p->voiding) {
+		/* A voiding statement for this one came first. */
+		st = db_stmt(c, "UPDATE statements SET voided = 1 WHERE seq = ?");
 		if (!st)
 			return DB_ERROR;
 		sqlite3_bind_int64(st, 1, seq);
-		sqlite3_bind_text(st, 2, p->object_ref, -1, SQLITE_STATIC);
-		if ((rc = db_exec_stmt(c, st, "statement_index_inherit")) != DB_OK)
+		if ((rc = db_exec_stmt(c, st, "statement_voided_early")) != DB_OK)
 			return rc;
 	}
-	/* Statements stored earlier that refer to this one inherit its rows. */
-	st = db_stmt(c, "INSERT OR IGNORE INTO statement_index(kind, value, seq, direct) "
-			"SELECT i.kind, i.value, s.seq, i.direct FROM statements s "
-			"JOIN statement_index i ON i.seq = ?1 AND i.kind <> 4 WHERE s.object_ref = ?2");
-	if (!st)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_text(st, 2, p->id, -1, SQLITE_STATIC);
-	if ((rc = db_exec_stmt(c, st, "statement_index_referrers")) != DB_OK)
-		return rc;
 
 	if (p->voiding) {
 		st = db_stmt(c, "UPDATE statements SET voided = 1 WHERE id = ? AND voiding = 0");
@@ -325,25 +338,9 @@ static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, con
 			return rc;
 	}
 
-	st = db_stmt(c, "INSERT INTO activities(id, definition) VALUES(?1, ?2) "
-			"ON CONFLICT(id) DO UPDATE SET definition = CASE "
-			"WHEN excluded.definition IS NULL THEN definition "
-			"WHEN definition IS NULL THEN excluded.definition "
-			"ELSE json_patch(definition, excluded.definition) END "
-			"WHERE excluded.definition IS NOT NULL AND (definition IS NULL OR "
-			"definition <> json_patch(definition, excluded.definition))");
-	if (!st)
-		return DB_ERROR;
-	for (size_t i = 0; i < p->ex.nacts; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, p->ex.acts[i].id, -1, SQLITE_STATIC);
-		if (p->ex.acts[i].definition)
-			sqlite3_bind_text(st, 2, p->ex.acts[i].definition, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 2);
-		if ((rc = db_exec_stmt(c, st, "activity_upsert")) != DB_OK)
+	for (size_t i = 0; i < p->ex.nacts; i++)
+		if ((rc = lrs_definition_merge(c, p->ex.acts[i].id, p->ex.acts[i].definition)) != DB_OK)
 			return rc;
-	}
 
 	const json_t *sub = json_object_get(p->received, "object");
 	const json_t *lists[2] = { json_object_get(p->received, "attachments"),

@@ -25,7 +25,7 @@
  * Checkpoints (copying the WAL back into the database file) never run
  * inside a commit: the writer's automatic checkpoint is off, and a
  * checkpointer thread with its own connection runs a PASSIVE checkpoint
- * whenever a commit leaves the WAL longer than CHECKPOINT_FRAMES pages. A
+ * each time the WAL has grown by CHECKPOINT_FRAMES pages. A
  * PASSIVE checkpoint waits for no one, so the writer keeps committing while
  * it runs; durability is unchanged (the WAL is fsynced at every COMMIT, and
  * the checkpoint fsyncs the database before the WAL is reused).
@@ -51,17 +51,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db_vfs.h"
 #include "log.h"
 #include "migrations.h"
 
 #define STMT_CACHE_MAX 256
 #define BATCH_MAX 4096
-/* WAL length (pages) past which a commit wakes the checkpointer: 16 MB. */
-#define CHECKPOINT_FRAMES 4096
+/* WAL growth (pages) that wakes the checkpointer: 32 MB. A pass copies each
+ * page once however many commits rewrote it, so passes over a long stretch
+ * of WAL write far less than the WAL itself. */
+#define CHECKPOINT_FRAMES 8192
+/* A writer that commits without pause never lets a concurrent checkpoint
+ * finish, and the WAL is only reused once one has: past this length (128
+ * MB) the writer waits, between two batches, for one checkpoint pass that
+ * starts while it waits (most pages were copied by the passes before, so
+ * the wait is short), and then starts the WAL afresh. */
+#define WAL_PAUSE_FRAMES (4 * CHECKPOINT_FRAMES)
 /* A WAL file longer than this is cut back when it is next reused. */
-#define WAL_SIZE_LIMIT (64LL * 1024 * 1024)
+#define WAL_SIZE_LIMIT (160LL * 1024 * 1024)
 /* SQLite's own ceiling for memory-mapped I/O (SQLITE_MAX_MMAP_SIZE). */
 #define MMAP_BYTES "2147418112"
+#define DB_CONN_STATES 4
 
 struct stmt_entry {
 	const char *ptr;          /* the pointer the caller passed (fast path) */
@@ -81,6 +91,11 @@ struct db_conn {
 	int ndirty;
 	unsigned long epoch;       /* see db_conn_epoch() */
 	long long data_version;    /* writer: PRAGMA data_version at the last batch */
+	struct {                   /* see db_conn_state() */
+		const char *key;
+		void *state;
+		void (*destroy)(void *);
+	} states[DB_CONN_STATES];
 	struct db_conn *next_free;
 };
 
@@ -112,8 +127,13 @@ struct db {
 	sqlite3 *ckpt;             /* the checkpointer's connection */
 	pthread_t ckpt_thread;
 	int ckpt_started, ckpt_wanted, ckpt_stop;
+	unsigned long long passes_begun, passes_done;
+	int wal_frames;            /* writer: WAL length after its last commit */
+	int ckpt_at;               /* writer: WAL length that wakes the checkpointer */
+	int pause_at;              /* writer: WAL length that makes it wait */
 	pthread_mutex_t clock;
-	pthread_cond_t ccond;
+	pthread_cond_t ccond;      /* wakes the checkpointer */
+	pthread_cond_t cdone;      /* a pass finished */
 
 	unsigned long long commits, jobs, checkpoints;
 };
@@ -210,6 +230,26 @@ static void conn_reset_all(struct db_conn *c)
 
 unsigned long db_conn_epoch(struct db_conn *c) { return c->epoch; }
 
+void *db_conn_state(struct db_conn *c, const char *key)
+{
+	for (int i = 0; i < DB_CONN_STATES; i++)
+		if (c->states[i].key == key)
+			return c->states[i].state;
+	return NULL;
+}
+
+int db_conn_set_state(struct db_conn *c, const char *key, void *state, void (*destroy)(void *))
+{
+	for (int i = 0; i < DB_CONN_STATES; i++)
+		if (!c->states[i].key) {
+			c->states[i].key = key;
+			c->states[i].state = state;
+			c->states[i].destroy = destroy;
+			return 0;
+		}
+	return DB_ERROR;
+}
+
 static void conn_close(struct db_conn *c)
 {
 	for (int i = 0; i < c->ncache; i++) {
@@ -218,6 +258,11 @@ static void conn_close(struct db_conn *c)
 	}
 	c->ncache = 0;
 	c->ndirty = 0;
+	for (int i = 0; i < DB_CONN_STATES; i++) {
+		if (c->states[i].key && c->states[i].destroy)
+			c->states[i].destroy(c->states[i].state);
+		c->states[i].key = NULL;
+	}
 	if (c->h)
 		sqlite3_close(c->h);
 	c->h = NULL;
@@ -263,7 +308,11 @@ static int open_conn(struct db_conn *c, const char *path, int readonly,
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	if (!readonly)
 		flags |= SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(path, &c->h, flags, NULL) != SQLITE_OK) {
+	if (db_vfs_register() != SQLITE_OK) {
+		snprintf(err, errsize, "cannot set up SQLite's file layer");
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &c->h, flags, DB_VFS_NAME) != SQLITE_OK) {
 		snprintf(err, errsize, "cannot open database %s: %s", path,
 			 c->h ? sqlite3_errmsg(c->h) : "out of memory");
 		conn_close(c);
@@ -455,7 +504,13 @@ static int wal_committed(void *arg, sqlite3 *h, const char *name, int frames)
 	(void)h;
 	(void)name;
 	struct db *db = arg;
-	if (frames >= CHECKPOINT_FRAMES) {
+	if (frames < db->wal_frames) { /* the WAL started afresh */
+		db->ckpt_at = CHECKPOINT_FRAMES;
+		db->pause_at = WAL_PAUSE_FRAMES;
+	}
+	db->wal_frames = frames;
+	if (frames >= db->ckpt_at) {
+		db->ckpt_at = frames + CHECKPOINT_FRAMES;
 		pthread_mutex_lock(&db->clock);
 		db->ckpt_wanted = 1;
 		pthread_cond_signal(&db->ccond);
@@ -467,6 +522,7 @@ static int wal_committed(void *arg, sqlite3 *h, const char *name, int frames)
 static void *checkpointer_main(void *arg)
 {
 	struct db *db = arg;
+	pthread_setname_np(pthread_self(), "vern-checkpoint");
 	pthread_mutex_lock(&db->clock);
 	for (;;) {
 		while (!db->ckpt_wanted && !db->ckpt_stop)
@@ -474,6 +530,7 @@ static void *checkpointer_main(void *arg)
 		if (db->ckpt_stop)
 			break;
 		db->ckpt_wanted = 0;
+		unsigned long long pass = ++db->passes_begun;
 		pthread_mutex_unlock(&db->clock);
 		int log_frames = 0, copied = 0;
 		int rc = sqlite3_wal_checkpoint_v2(db->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE,
@@ -482,15 +539,34 @@ static void *checkpointer_main(void *arg)
 			log_event(LOG_WARN, "db_checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(db->ckpt));
 		__atomic_add_fetch(&db->checkpoints, 1, __ATOMIC_RELAXED);
 		pthread_mutex_lock(&db->clock);
+		db->passes_done = pass;
+		pthread_cond_broadcast(&db->cdone);
 	}
 	pthread_mutex_unlock(&db->clock);
 	return NULL;
 }
 
+/* Writer thread, between batches: see WAL_PAUSE_FRAMES. */
+static void let_checkpoint_finish(struct db *db)
+{
+	if (!db->ckpt_started || db->wal_frames < db->pause_at)
+		return;
+	pthread_mutex_lock(&db->clock);
+	unsigned long long want = db->passes_begun + 1;
+	db->ckpt_wanted = 1;
+	pthread_cond_signal(&db->ccond);
+	while (db->passes_done < want && !db->ckpt_stop)
+		pthread_cond_wait(&db->cdone, &db->clock);
+	pthread_mutex_unlock(&db->clock);
+	/* If a long reader (a backup) kept the pass from finishing, the WAL
+	 * goes on growing: wait again only after as much more. */
+	db->pause_at = db->wal_frames + WAL_PAUSE_FRAMES;
+}
+
 static int start_checkpointer(struct db *db, char *err, size_t errsize)
 {
 	if (sqlite3_open_v2(db->path, &db->ckpt, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK ||
+			    DB_VFS_NAME) != SQLITE_OK ||
 	    exec_sql(db->ckpt, "PRAGMA synchronous=FULL", err, errsize) != 0) {
 		snprintf(err, errsize, "cannot open the checkpointer's connection: %s",
 			 db->ckpt ? sqlite3_errmsg(db->ckpt) : "out of memory");
@@ -501,6 +577,8 @@ static int start_checkpointer(struct db *db, char *err, size_t errsize)
 		return -1;
 	}
 	db->ckpt_started = 1;
+	db->ckpt_at = CHECKPOINT_FRAMES;
+	db->pause_at = WAL_PAUSE_FRAMES;
 	sqlite3_wal_hook(db->writer.h, wal_committed, db);
 	return 0;
 }
@@ -524,6 +602,7 @@ static void stop_checkpointer(struct db *db)
 static void *writer_main(void *arg)
 {
 	struct db *db = arg;
+	pthread_setname_np(pthread_self(), "vern-writer");
 	for (;;) {
 		pthread_mutex_lock(&db->qlock);
 		while (!db->qhead && !db->stopping)
@@ -544,6 +623,7 @@ static void *writer_main(void *arg)
 			db->qtail = NULL;
 		last->next = NULL;
 		pthread_mutex_unlock(&db->qlock);
+		let_checkpoint_finish(db);
 		run_batch(db, batch);
 	}
 	return NULL;
@@ -682,6 +762,7 @@ int db_open(struct db **out, const char *path, const struct db_options *opt,
 	pthread_cond_init(&db->rcond, NULL);
 	pthread_mutex_init(&db->clock, NULL);
 	pthread_cond_init(&db->ccond, NULL);
+	pthread_cond_init(&db->cdone, NULL);
 	db->opt = *opt;
 	db->path = strdup(path);
 	if (!db->path) {
@@ -754,6 +835,7 @@ void db_close(struct db *db)
 	pthread_cond_destroy(&db->rcond);
 	pthread_mutex_destroy(&db->clock);
 	pthread_cond_destroy(&db->ccond);
+	pthread_cond_destroy(&db->cdone);
 	free(db->path);
 	free(db);
 }

@@ -70,6 +70,13 @@ sqlite3_stmt *db_stmt(struct db_conn *c, const char *sql);
  * (ids of interned rows, say) compare it and start afresh when it moved. */
 unsigned long db_conn_epoch(struct db_conn *c);
 
+/* State a module keeps beside one connection (the writer's caches), found
+ * by the address of a key string the module owns. db_conn_set_state
+ * returns 0, or DB_ERROR when the few slots are taken; destroy (may be
+ * NULL) runs when the connection closes. */
+void *db_conn_state(struct db_conn *c, const char *key);
+int db_conn_set_state(struct db_conn *c, const char *key, void *state, void (*destroy)(void *));
+
 /* The raw handle, for sqlite3_changes(), last_insert_rowid() and errmsg. */
 sqlite3 *db_handle(struct db_conn *c);
 

@@ -1,6 +1,6 @@
 /* test_query_plan.c: every shape of statement query (lrs/query.c) is
  * answered through indexes: EXPLAIN QUERY PLAN on a migrated database must
- * show no full scan of statement_index, no scan of statements when a
+ * show no full scan of statement_keys, no scan of statements when a
  * filter is given, and no sort (results come in seq order from the index). */
 #include <sqlite3.h>
 #include <stdlib.h>
