@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "attachments.h"
+#include "completions.h"
 #include "config.h"
 #include "db.h"
 #include "definitions.h"
@@ -27,6 +28,7 @@
 #include "log.h"
 #include "multipart.h"
 #include "query.h"
+#include "host.h"
 #include "server.h"
 #include "validate.h"
 
@@ -56,6 +58,7 @@ struct batch {
 	int nparts;
 	int has_attachments;
 	char error[300];        /* set by the writer on DB_CONFLICT / DB_INVALID */
+	const char *home_page;  /* employees' agents: completions_on_store */
 };
 
 /* Written only by the writer thread: stored times never go backwards. */
@@ -337,6 +340,9 @@ static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, con
 		if ((rc = db_exec_stmt(c, st, "statement_void")) != DB_OK)
 			return rc;
 	}
+	if ((rc = completions_on_store(c, b->home_page, p->received, p->id,
+				       p->voiding ? p->object_ref : NULL, stored_ms)) != DB_OK)
+		return rc;
 
 	for (size_t i = 0; i < p->ex.nacts; i++)
 		if ((rc = lrs_definition_merge(c, p->ex.acts[i].id, p->ex.acts[i].definition)) != DB_OK)
@@ -403,6 +409,7 @@ static int store(struct lrs_ctx *x, json_t *arr, int single, const struct lrs_pa
 		return 503;
 	}
 	b->client_id = x->client.id;
+	b->home_page = x->srv->cfg.public_url;
 	b->parts = parts;
 	b->nparts = nparts;
 	char err[300];
@@ -433,6 +440,10 @@ static int store(struct lrs_ctx *x, json_t *arr, int single, const struct lrs_pa
 		lrs_send_error(x, 503, "storage_failed", "the statements were not stored; try again");
 		return 503;
 	}
+	for (size_t i = 0; i < b->n; i++)
+		if (!b->items[i].existed)
+			plugin_host_on_statement(x->srv->plugins, b->items[i].verb, b->items[i].json,
+						 b->items[i].len);
 	return 0;
 }
 
