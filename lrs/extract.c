@@ -188,6 +188,14 @@ int lrs_extract(const json_t *st, struct lrs_extract *out)
 	return 0;
 }
 
+const char *lrs_extract_registration(const struct lrs_extract *e)
+{
+	for (size_t i = 0; i < e->nrows; i++)
+		if (e->rows[i].kind == LRS_IX_REGISTRATION && e->rows[i].direct)
+			return e->rows[i].value;
+	return NULL;
+}
+
 void lrs_extract_free(struct lrs_extract *e)
 {
 	for (size_t i = 0; i < e->nrows; i++)

@@ -1,8 +1,9 @@
 /* query.c: GET /xapi/statements (see query.h).
  *
- * Filters are answered from statement_index (kind, value, seq): the most
- * selective filter drives the walk in seq order and the others are checked
- * by primary-key lookups, so no query scans statement JSON. Paging is
+ * Filters are answered from statement_keys (term, seq; see keys.h): the
+ * most selective filter drives the walk in seq order and the others are
+ * checked by primary-key lookups (a registration by the statement's
+ * column), so no query scans statement JSON. Paging is
  * stateless: the `more` token carries the filters, the last seq returned
  * and the highest seq at the time of the first page, so statements stored
  * while a client pages never shift or join the result. */
@@ -578,6 +579,8 @@ int lrs_query_sql(const struct lrs_query_shape *q, char *sql, size_t size)
 			ADD(" AND i%d.direct = 1", i);
 		ADD(")");
 	}
+	if (q->registration)
+		ADD(" AND s.registration = ?26");
 	ADD(" AND s.voided = 0 AND %s <= ?20", seq);
 	if (q->cursor)
 		ADD(" AND %s %s ?21", seq, cmp);
@@ -593,11 +596,12 @@ int lrs_query_sql(const struct lrs_query_shape *q, char *sql, size_t size)
 }
 
 /* The filters of q as index terms, the most selective first (the first one
- * drives the walk). Returns the number of filters, or -1 when one of them
- * names a value no statement has (nothing can match), or -2 on error. */
+ * drives the walk; the registration is a column, checked on the row).
+ * Returns the number of terms, or -1 when one of them names a value no
+ * statement has (nothing can match), or -2 on error. */
 static int query_terms(struct db_conn *c, const struct query *q, long long *terms, int *direct)
 {
-	struct { int kind; const char *value; int direct; } f[4];
+	struct { int kind; const char *value; int direct; } f[3];
 	int nf = 0;
 	/* verb and activity (not related): one range of exactly the matches */
 	char pair_buf[8192];
@@ -611,8 +615,6 @@ static int query_terms(struct db_conn *c, const struct query *q, long long *term
 		f[nf].kind = LRS_IX_ACTIVITY, f[nf].value = q->activity, f[nf++].direct = !q->related_activities;
 	if (q->has_agent)
 		f[nf].kind = LRS_IX_AGENT, f[nf].value = q->agent, f[nf++].direct = !q->related_agents;
-	if (q->registration)
-		f[nf].kind = LRS_IX_REGISTRATION, f[nf].value = q->registration, f[nf++].direct = 1;
 	if (q->verb && !pair)
 		f[nf].kind = LRS_IX_VERB, f[nf].value = q->verb, f[nf++].direct = 1;
 	for (int i = 0; i < nf; i++) {
@@ -631,8 +633,8 @@ static void run_query(struct lrs_ctx *x, struct query *q)
 	int mine_only = !(x->client.scopes & (LRS_SCOPE_ALL | LRS_SCOPE_ALL_READ | LRS_SCOPE_STATEMENTS_READ));
 	long long consistent = lrs_now_ms();
 	struct db_conn *c = db_reader_get(x->srv->db);
-	long long terms[4];
-	int direct[4];
+	long long terms[3];
+	int direct[3];
 	int nf = query_terms(c, q, terms, direct);
 	if (nf == -2) {
 		db_reader_put(x->srv->db, c);
@@ -647,7 +649,8 @@ static void run_query(struct lrs_ctx *x, struct query *q)
 	if (nf >= 0) {
 		struct lrs_query_shape shape = { .nfilters = nf, .ascending = q->ascending,
 						 .cursor = q->cursor != 0, .since = q->since_ms >= 0,
-						 .until = q->until_ms >= 0, .mine_only = mine_only };
+						 .until = q->until_ms >= 0, .mine_only = mine_only,
+						 .registration = q->registration != NULL };
 		for (int i = 0; i < nf; i++)
 			shape.direct_only[i] = direct[i];
 		char sql[2048];
@@ -665,6 +668,8 @@ static void run_query(struct lrs_ctx *x, struct query *q)
 		sqlite3_bind_int64(st, 23, q->until_ms);
 		sqlite3_bind_int64(st, 24, x->client.id);
 		sqlite3_bind_int64(st, 25, q->limit + 1);
+		if (q->registration)
+			sqlite3_bind_text(st, 26, q->registration, -1, SQLITE_STATIC);
 	}
 
 	struct text body = { 0 };

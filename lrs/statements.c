@@ -58,6 +58,7 @@ struct batch {
 	int nparts;
 	int has_attachments;
 	char error[300];        /* set by the writer on DB_CONFLICT / DB_INVALID */
+	struct lrs_key_queue keys; /* writer: index rows written at the end */
 	const char *home_page;  /* employees' agents: completions_on_store */
 };
 
@@ -276,19 +277,17 @@ static int check_existing(struct db_conn *c, struct batch *b, struct prepared *p
 	return DB_OK;
 }
 
-static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, const char *when,
-		     long long stored_ms)
+/* Inserts p with its list of index rows, unless its id is taken: then
+ * it is a duplicate (p->existed) or a conflict. */
+static int insert_statement(struct db_conn *c, struct batch *b, struct prepared *p,
+			    long long stored_ms, const char *key_list)
 {
-	if (patch_times(p, when) != 0) {
-		snprintf(b->error, sizeof(b->error), "internal error preparing the statement");
-		return DB_INVALID;
-	}
-	/* Insert, unless the id is taken: then it is a duplicate or a conflict. */
 	sqlite3_stmt *st = db_stmt(c, "INSERT OR IGNORE INTO statements(id, stored_ms, verb, "
-				      "object_ref, voiding, client_id, has_attachments, full) "
-				      "VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+				      "object_ref, voiding, client_id, has_attachments, full, "
+				      "registration, index_keys) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!st)
 		return DB_ERROR;
+	const char *registration = lrs_extract_registration(&p->ex);
 	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, stored_ms);
 	sqlite3_bind_text(st, 3, p->verb, -1, SQLITE_STATIC);
@@ -298,30 +297,63 @@ static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, con
 	sqlite3_bind_int64(st, 6, b->client_id);
 	sqlite3_bind_int(st, 7, json_array_size(json_object_get(p->received, "attachments")) > 0);
 	sqlite3_bind_text(st, 8, p->json, (int)p->len, SQLITE_STATIC);
+	if (registration)
+		sqlite3_bind_text(st, 9, registration, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, key_list, -1, SQLITE_STATIC);
 	int rc = db_exec_stmt(c, st, "statement_insert");
-	if (rc != DB_OK)
-		return rc;
-	if (sqlite3_changes(db_handle(c)) == 0)
-		return check_existing(c, b, p);
-	long long seq = sqlite3_last_insert_rowid(db_handle(c));
+	if (rc == DB_OK && sqlite3_changes(db_handle(c)) == 0)
+		rc = check_existing(c, b, p);
+	return rc;
+}
 
-	if (p->voiding) {
-		st = db_stmt(c, "SELECT voiding FROM statements WHERE id = ?");
-		if (!st)
-			return DB_ERROR;
-		sqlite3_bind_text(st, 1, p->object_ref, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0)) {
-			snprintf(b->error, sizeof(b->error),
-				 "object.id: statement %s is a voiding statement and cannot be voided",
-				 p->object_ref);
-			return DB_INVALID;
-		}
+/* A voiding statement may not target another voiding statement. */
+static int check_voiding_target(struct db_conn *c, struct batch *b, const struct prepared *p)
+{
+	if (!p->voiding)
+		return DB_OK;
+	sqlite3_stmt *st = db_stmt(c, "SELECT voiding FROM statements WHERE id = ?");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, p->object_ref, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0)) {
+		snprintf(b->error, sizeof(b->error),
+			 "object.id: statement %s is a voiding statement and cannot be voided",
+			 p->object_ref);
+		return DB_INVALID;
 	}
+	return DB_OK;
+}
 
+static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, const char *when,
+		     long long stored_ms)
+{
+	if (patch_times(p, when) != 0) {
+		snprintf(b->error, sizeof(b->error), "internal error preparing the statement");
+		return DB_INVALID;
+	}
+	struct lrs_keyset keys;
+	int rc = lrs_keys_of(c, &p->ex, p->object_ref, &keys);
+	char *key_list = rc == DB_OK ? lrs_keys_text(&keys) : NULL;
+	if (rc == DB_OK && !key_list)
+		rc = DB_ERROR;
+	if (rc == DB_OK)
+		rc = insert_statement(c, b, p, stored_ms, key_list);
+	free(key_list);
+	if (rc != DB_OK || p->existed) {
+		lrs_keyset_free(&keys);
+		return rc;
+	}
+	long long seq = sqlite3_last_insert_rowid(db_handle(c));
+	rc = check_voiding_target(c, b, p);
+	if (rc == DB_OK)
+		rc = lrs_keys_queue(&b->keys, &keys, seq);
 	int targeted_by_voiding = 0;
-	rc = lrs_keys_store(c, seq, p->id, p->object_ref, &p->ex, &targeted_by_voiding);
+	if (rc == DB_OK)
+		rc = lrs_keys_share(c, &b->keys, &keys, p->id, &targeted_by_voiding);
+	lrs_keyset_free(&keys);
 	if (rc != DB_OK)
 		return rc;
+	sqlite3_stmt *st;
 	if (targeted_by_voiding && !p->voiding) {
 		/* A voiding statement for this one came first. */
 		st = db_stmt(c, "UPDATE statements SET voided = 1 WHERE seq = ?");
@@ -365,13 +397,15 @@ static int store_batch(struct db_conn *c, void *arg)
 		now = last_stored_ms;
 	char when[32];
 	lrs_format_time(now, when, sizeof(when));
-	for (size_t i = 0; i < b->n; i++) {
-		int rc = store_one(c, b, &b->items[i], when, now);
-		if (rc != DB_OK)
-			return rc;
-	}
-	last_stored_ms = now;
-	return DB_OK;
+	int rc = DB_OK;
+	for (size_t i = 0; i < b->n && rc == DB_OK; i++)
+		rc = store_one(c, b, &b->items[i], when, now);
+	if (rc == DB_OK)
+		rc = lrs_keys_flush(c, &b->keys);
+	lrs_key_queue_free(&b->keys);
+	if (rc == DB_OK)
+		last_stored_ms = now;
+	return rc;
 }
 
 /* ---- request handling ---- */

@@ -484,14 +484,16 @@ static void run_batch(struct db *db, struct db_job *batch)
 	}
 	conn_reset_all(w);
 	unsigned long n = 0;
+	for (struct db_job *j = batch; j; j = j->next)
+		n++;
+	/* Counted before anyone wakes, so a waiter sees its own job counted. */
+	__atomic_add_fetch(&db->commits, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&db->jobs, n, __ATOMIC_RELAXED);
 	struct db_job *next;
 	for (struct db_job *j = batch; j; j = next) {
 		next = j->next; /* j lives on the waiter's stack: read before posting */
-		n++;
 		sem_post(&j->done);
 	}
-	__atomic_add_fetch(&db->commits, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&db->jobs, n, __ATOMIC_RELAXED);
 }
 
 /* ---- the checkpointer ---- */
