@@ -13,7 +13,8 @@
 #include "agent.h"
 #include "config.h"
 #include "db.h"
-#include "extract.h"
+#include "json_text.h"
+#include "keys.h"
 #include "log.h"
 #include "people.h"
 #include "session.h"
@@ -34,38 +35,22 @@ static int pseudonymise_seq(struct db_conn *c, long long seq, const char *full,
 	if (!s)
 		return delete_seq(c, seq); /* unreadable, so never served: nothing to keep */
 	retention_pseudonymise(s, key);
-	char *text = json_dumps(s, JSON_COMPACT);
-	struct lrs_extract ex = { 0 };
-	int rc = text && lrs_extract(s, &ex) == 0 ? DB_OK : DB_ERROR;
-	json_decref(s);
+	char *text = lrs_json_dumps(s);
+	int rc = text ? DB_OK : DB_ERROR;
 	sqlite3_stmt *st;
 	if (rc == DB_OK && (st = db_stmt(c, "UPDATE statements SET full = ?2, has_attachments = 0 WHERE seq = ?1"))) {
 		sqlite3_bind_int64(st, 1, seq);
 		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
 		rc = db_exec_stmt(c, st, "retention_statement_update");
 	}
-	if (rc == DB_OK && (st = db_stmt(c, "DELETE FROM statement_index WHERE seq = ? AND kind = 3"))) {
-		sqlite3_bind_int64(st, 1, seq);
-		rc = db_exec_stmt(c, st, "retention_index_delete");
-	}
-	for (size_t i = 0; rc == DB_OK && i < ex.nrows; i++) {
-		if (ex.rows[i].kind != LRS_IX_AGENT)
-			continue;
-		st = db_stmt(c, "INSERT OR IGNORE INTO statement_index(kind, value, seq, direct) VALUES(3, ?, ?, ?)");
-		if (!st) {
-			rc = DB_ERROR;
-			break;
-		}
-		sqlite3_bind_text(st, 1, ex.rows[i].value, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, seq);
-		sqlite3_bind_int(st, 3, ex.rows[i].direct);
-		rc = db_exec_stmt(c, st, "retention_index_insert");
-	}
+	/* its index rows rebuilt from the new content (agent keys change) */
+	if (rc == DB_OK)
+		rc = lrs_keys_reindex(c, seq, s);
 	if (rc == DB_OK && (st = db_stmt(c, "DELETE FROM statement_attachments WHERE seq = ?"))) {
 		sqlite3_bind_int64(st, 1, seq);
 		rc = db_exec_stmt(c, st, "retention_attachments_unlink");
 	}
-	lrs_extract_free(&ex);
+	json_decref(s);
 	free(text);
 	return rc;
 }
@@ -73,20 +58,18 @@ static int pseudonymise_seq(struct db_conn *c, long long seq, const char *full,
 static int delete_seq(struct db_conn *c, long long seq)
 {
 	static const char *const sql[] = {
-		"DELETE FROM statement_index WHERE seq = ?",
 		"DELETE FROM statement_attachments WHERE seq = ?",
 		"DELETE FROM statements WHERE seq = ?",
 	};
-	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+	int rc = lrs_keys_forget(c, seq);
+	for (size_t i = 0; rc == DB_OK && i < sizeof(sql) / sizeof(sql[0]); i++) {
 		sqlite3_stmt *st = db_stmt(c, sql[i]);
 		if (!st)
 			return DB_ERROR;
 		sqlite3_bind_int64(st, 1, seq);
-		int rc = db_exec_stmt(c, st, "retention_statement_delete");
-		if (rc != DB_OK)
-			return rc;
+		rc = db_exec_stmt(c, st, "retention_statement_delete");
 	}
-	return DB_OK;
+	return rc;
 }
 
 /* ---- a batch of statements: old ones, or one person's ---- */

@@ -84,6 +84,118 @@ static json_t *authority_for(const char *public_url, const char *name, const cha
 			 "name", key);
 }
 
+/* ---- verified clients, remembered for a few seconds ----
+ *
+ * A request still proves its secret every time (BLAKE2b with the client's
+ * salt, compared in constant time with the stored hash); what the cache
+ * saves is the database lookup. A client removed through this process
+ * (the admin pages) is forgotten at once; one removed by another process
+ * (`vern lrs-client remove` while the server runs) is refused within
+ * AUTH_TTL_MS. A secret that does not match the cached hash is checked
+ * against the database again. */
+
+#define AUTH_SLOTS 1024
+#define AUTH_TTL_MS 5000
+#define AUTH_KEY_MAX 129
+
+struct auth_entry {
+	const struct db *db;   /* whose client (tests run several servers) */
+	char key[AUTH_KEY_MAX];
+	unsigned char salt[SALT_BYTES], hash[HASH_BYTES];
+	long long id;
+	unsigned scopes;
+	char name[128];
+	long long expires_ms;
+};
+
+static struct auth_entry auth_cache[AUTH_SLOTS];
+static pthread_mutex_t auth_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t auth_slot(const char *key)
+{
+	size_t h = 5381;
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = h * 33 + *p;
+	return h % AUTH_SLOTS;
+}
+
+static long long monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Copies the live entry for key into e. Returns 0, or -1 when none. */
+static int auth_cache_get(const struct db *db, const char *key, struct auth_entry *e)
+{
+	size_t slot = auth_slot(key);
+	int found = -1;
+	pthread_mutex_lock(&auth_cache_lock);
+	const struct auth_entry *a = &auth_cache[slot];
+	if (a->db == db && strcmp(a->key, key) == 0 && a->expires_ms > monotonic_ms()) {
+		*e = *a;
+		found = 0;
+	}
+	pthread_mutex_unlock(&auth_cache_lock);
+	return found;
+}
+
+/* A client removed by this process stops working at once; one removed by
+ * another process (the CLI) within AUTH_TTL_MS. */
+static void auth_cache_forget(const struct db *db, const char *key)
+{
+	pthread_mutex_lock(&auth_cache_lock);
+	struct auth_entry *a = &auth_cache[auth_slot(key)];
+	if (a->db == db && strcmp(a->key, key) == 0)
+		sodium_memzero(a, sizeof(*a));
+	pthread_mutex_unlock(&auth_cache_lock);
+}
+
+static void auth_cache_put(const struct auth_entry *e)
+{
+	pthread_mutex_lock(&auth_cache_lock);
+	auth_cache[auth_slot(e->key)] = *e;
+	pthread_mutex_unlock(&auth_cache_lock);
+}
+
+/* Reads the client with key from the database into e. Returns 0, or -1
+ * when there is none (or it cannot be read). */
+static int auth_load(struct server *srv, const char *key, struct auth_entry *e)
+{
+	struct db_conn *c = db_reader_get(srv->db);
+	sqlite3_stmt *st = db_stmt(c, "SELECT id, name, salt, secret_hash, scopes FROM lrs_clients WHERE key = ?");
+	int rc = -1;
+	if (st) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		char err[256];
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 2) == SALT_BYTES &&
+		    sqlite3_column_bytes(st, 3) == HASH_BYTES &&
+		    lrs_scopes_parse((const char *)sqlite3_column_text(st, 4), &e->scopes, err,
+				     sizeof(err)) == 0) {
+			e->db = srv->db;
+			snprintf(e->key, sizeof(e->key), "%s", key);
+			memcpy(e->salt, sqlite3_column_blob(st, 2), SALT_BYTES);
+			memcpy(e->hash, sqlite3_column_blob(st, 3), HASH_BYTES);
+			e->id = sqlite3_column_int64(st, 0);
+			snprintf(e->name, sizeof(e->name), "%s", sqlite3_column_text(st, 1));
+			e->expires_ms = monotonic_ms() + AUTH_TTL_MS;
+			rc = 0;
+		}
+	}
+	db_reader_put(srv->db, c);
+	return rc;
+}
+
+static int secret_matches(const struct auth_entry *e, const char *secret)
+{
+	unsigned char got[HASH_BYTES];
+	hash_secret(e->salt, secret, got);
+	int same = sodium_memcmp(got, e->hash, HASH_BYTES) == 0;
+	sodium_memzero(got, sizeof(got));
+	return same;
+}
+
 int lrs_auth_basic(struct server *srv, const char *authorization, struct lrs_client *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -108,32 +220,25 @@ int lrs_auth_basic(struct server *srv, const char *authorization, struct lrs_cli
 		sodium_memzero(decoded, sizeof(decoded));
 		return rc;
 	}
-
-	struct db_conn *c = db_reader_get(srv->db);
-	sqlite3_stmt *st = db_stmt(c, "SELECT id, name, salt, secret_hash, scopes FROM lrs_clients WHERE key = ?");
 	int ok = -1;
-	if (st) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 2) == SALT_BYTES &&
-		    sqlite3_column_bytes(st, 3) == HASH_BYTES) {
-			unsigned char want[HASH_BYTES];
-			hash_secret(sqlite3_column_blob(st, 2), secret, want);
-			if (sodium_memcmp(want, sqlite3_column_blob(st, 3), HASH_BYTES) == 0) {
-				char err[256];
-				out->id = sqlite3_column_int64(st, 0);
-				snprintf(out->name, sizeof(out->name), "%s", sqlite3_column_text(st, 1));
-				ok = lrs_scopes_parse((const char *)sqlite3_column_text(st, 4), &out->scopes,
-						      err, sizeof(err));
-			}
+	struct auth_entry e;
+	if (strlen(key) < AUTH_KEY_MAX) {
+		int cached = auth_cache_get(srv->db, key, &e) == 0;
+		if (cached && secret_matches(&e, secret)) {
+			ok = 0;
+		} else if (auth_load(srv, key, &e) == 0 && secret_matches(&e, secret)) {
+			auth_cache_put(&e);
+			ok = 0;
 		}
 	}
-	db_reader_put(srv->db, c);
-	char keybuf[512];
-	snprintf(keybuf, sizeof(keybuf), "%s", key);
 	sodium_memzero(decoded, sizeof(decoded));
 	if (ok != 0)
 		return -1;
-	out->authority = authority_for(srv->cfg.public_url, out->name, keybuf);
+	out->id = e.id;
+	out->scopes = e.scopes;
+	snprintf(out->name, sizeof(out->name), "%s", e.name);
+	out->authority = authority_for(srv->cfg.public_url, out->name, e.key);
+	sodium_memzero(&e, sizeof(e));
 	return out->authority ? 0 : -1;
 }
 
@@ -230,7 +335,9 @@ int lrs_client_create(struct db *db, const char *public_url, const char *name, c
 int lrs_client_remove(struct db *db, const char *key)
 {
 	struct client_row r = { .key = key };
-	if (db_write(db, delete_client, &r) != DB_OK)
+	int rc = db_write(db, delete_client, &r);
+	auth_cache_forget(db, key);
+	if (rc != DB_OK)
 		return -1;
 	return r.removed ? 0 : 1;
 }

@@ -32,6 +32,7 @@
 
 #include "agent.h"
 #include "db.h"
+#include "json_text.h"
 #include "server.h"
 #include "sha1.h"
 #include "validate.h"
@@ -1072,7 +1073,7 @@ void lrs_activities(struct lrs_ctx *x)
 	if (json_is_object(definition) && json_object_size(definition) > 0)
 		json_object_set(activity, "definition", definition);
 	json_decref(definition);
-	char *text = json_dumps(activity, JSON_COMPACT);
+	char *text = lrs_json_dumps(activity);
 	json_decref(activity);
 	if (!text) {
 		lrs_send_error(x, 503, "unavailable", "out of memory");

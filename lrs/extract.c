@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "json_text.h"
 
 static int add_row(struct lrs_extract *e, int kind, int direct, const char *value)
 {
@@ -50,7 +51,7 @@ static int add_activity(struct lrs_extract *e, const json_t *activity, int direc
 		e->acts_cap = cap;
 	}
 	char *idc = strdup(id);
-	char *defc = json_is_object(def) ? json_dumps(def, JSON_COMPACT) : NULL;
+	char *defc = json_is_object(def) ? lrs_json_dumps(def) : NULL;
 	if (!idc || (json_is_object(def) && !defc)) {
 		free(idc);
 		free(defc);
@@ -185,6 +186,14 @@ int lrs_extract(const json_t *st, struct lrs_extract *out)
 	}
 	qsort(out->rows, out->nrows, sizeof(out->rows[0]), by_direct_desc);
 	return 0;
+}
+
+const char *lrs_extract_registration(const struct lrs_extract *e)
+{
+	for (size_t i = 0; i < e->nrows; i++)
+		if (e->rows[i].kind == LRS_IX_REGISTRATION && e->rows[i].direct)
+			return e->rows[i].value;
+	return NULL;
 }
 
 void lrs_extract_free(struct lrs_extract *e)

@@ -1,5 +1,5 @@
 /* extract.h: what a statement contributes to the query indexes and to the
- * activity definitions (see statement_index in 002_lrs.sql). */
+ * activity definitions (see keys.h and 011_lrs_terms.sql). */
 #ifndef VERN_LRS_EXTRACT_H
 #define VERN_LRS_EXTRACT_H
 
@@ -42,5 +42,8 @@ struct lrs_extract {
  * INSERT OR IGNORE after sorting by direct descending (lrs_extract does). */
 int lrs_extract(const json_t *statement, struct lrs_extract *out);
 void lrs_extract_free(struct lrs_extract *e);
+
+/* The statement's own registration (its kind 4 row), or NULL. */
+const char *lrs_extract_registration(const struct lrs_extract *e);
 
 #endif

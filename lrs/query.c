@@ -1,8 +1,9 @@
 /* query.c: GET /xapi/statements (see query.h).
  *
- * Filters are answered from statement_index (kind, value, seq): the most
- * selective filter drives the walk in seq order and the others are checked
- * by primary-key lookups, so no query scans statement JSON. Paging is
+ * Filters are answered from statement_keys (term, seq; see keys.h): the
+ * most selective filter drives the walk in seq order and the others are
+ * checked by primary-key lookups (a registration by the statement's
+ * column), so no query scans statement JSON. Paging is
  * stateless: the `more` token carries the filters, the last seq returned
  * and the highest seq at the time of the first page, so statements stored
  * while a client pages never shift or join the result. */
@@ -18,9 +19,11 @@
 #include "db.h"
 #include "documents.h"
 #include "extract.h"
+#include "json_text.h"
 #include "log.h"
 #include "multipart.h"
 #include "server.h"
+#include "terms.h"
 #include "validate.h"
 
 #define QUERY_MAX_LIMIT 500
@@ -372,17 +375,58 @@ static void canonical_statement(json_t *s, const char *accept)
 	}
 }
 
-/* Appends a stored statement to out in the requested format. */
-static int append_statement(struct lrs_ctx *x, json_t *out, const char *text, enum format f)
+/* A growing response body. */
+struct text {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static void text_add(struct text *t, const char *s, size_t len)
 {
-	json_t *s = json_loads(text, 0, NULL);
+	if (t->failed)
+		return;
+	if (t->len + len + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 4096;
+		while (cap < t->len + len + 1)
+			cap *= 2;
+		char *p = realloc(t->p, cap);
+		if (!p) {
+			t->failed = 1;
+			return;
+		}
+		t->p = p;
+		t->cap = cap;
+	}
+	memcpy(t->p + t->len, s, len);
+	t->len += len;
+	t->p[t->len] = '\0';
+}
+
+/* Appends a stored statement in the requested format. The exact format is
+ * the stored text itself (compact JSON, as lrs_json_dumps wrote it), so the
+ * common query parses no JSON at all. */
+static int add_statement(struct lrs_ctx *x, struct text *t, const char *stored, size_t len,
+			 enum format f)
+{
+	if (f == FORMAT_EXACT) {
+		text_add(t, stored, len);
+		return t->failed ? -1 : 0;
+	}
+	json_t *s = json_loadb(stored, len, 0, NULL);
 	if (!s)
 		return -1;
 	if (f == FORMAT_IDS)
 		ids_statement(s);
-	else if (f == FORMAT_CANONICAL)
+	else
 		canonical_statement(s, lrs_header(x, "Accept-Language"));
-	return json_array_append_new(out, s);
+	char *out = lrs_json_dumps(s);
+	json_decref(s);
+	if (!out)
+		return -1;
+	text_add(t, out, strlen(out));
+	free(out);
+	return t->failed ? -1 : 0;
 }
 
 /* ---- responses ---- */
@@ -498,28 +542,20 @@ static void get_single(struct lrs_ctx *x, const char *id, int voided)
 	}
 	long long seq = sqlite3_column_int64(st, 0);
 	long long stored = sqlite3_column_int64(st, 4);
-	json_t *arr = json_array();
-	char *text = NULL;
-	if (append_statement(x, arr, (const char *)sqlite3_column_text(st, 1), q.format) == 0)
-		text = json_dumps(json_array_get(arr, 0), JSON_COMPACT);
-	json_decref(arr);
+	struct text text = { 0 };
+	int failed = add_statement(x, &text, (const char *)sqlite3_column_text(st, 1),
+				   (size_t)sqlite3_column_bytes(st, 1), q.format) != 0;
 	char headers[256];
 	time_headers(headers, sizeof(headers), consistent, stored);
-	if (!text)
+	if (failed || text.failed || !text.p)
 		lrs_send_error(x, 500, "internal", "the statement could not be formatted");
 	else
-		send_result(x, c, text, q.attachments, &seq, 1, headers);
-	free(text);
+		send_result(x, c, text.p, q.attachments, &seq, 1, headers);
+	free(text.p);
 	db_reader_put(x->srv->db, c);
 }
 
 /* ---- queries ---- */
-
-struct filter {
-	int kind;
-	const char *value;
-	int direct_only;
-};
 
 int lrs_query_sql(const struct lrs_query_shape *q, char *sql, size_t size)
 {
@@ -530,19 +566,21 @@ int lrs_query_sql(const struct lrs_query_shape *q, char *sql, size_t size)
 	const char *seq = q->nfilters > 0 ? "d.seq" : "s.seq";
 #define ADD(...) o += (size_t)snprintf(sql + o, o < size ? size - o : 0, __VA_ARGS__)
 	if (q->nfilters > 0) {
-		ADD("SELECT s.seq, s.full, s.stored_ms FROM statement_index d "
-		    "JOIN statements s ON s.seq = d.seq WHERE d.kind = ?1 AND d.value = ?2%s",
+		ADD("SELECT s.seq, s.full, s.stored_ms FROM statement_keys d "
+		    "JOIN statements s ON s.seq = d.seq WHERE d.term = ?1%s",
 		    q->direct_only[0] ? " AND d.direct = 1" : "");
 	} else {
 		ADD("SELECT s.seq, s.full, s.stored_ms FROM statements s WHERE 1");
 	}
 	for (int i = 1; i < q->nfilters && i < 4; i++) {
-		ADD(" AND EXISTS(SELECT 1 FROM statement_index i%d WHERE i%d.kind = ?%d AND i%d.value = ?%d "
-		    "AND i%d.seq = s.seq", i, i, 2 * i + 1, i, 2 * i + 2, i);
+		ADD(" AND EXISTS(SELECT 1 FROM statement_keys i%d WHERE i%d.term = ?%d "
+		    "AND i%d.seq = s.seq", i, i, i + 1, i);
 		if (q->direct_only[i])
 			ADD(" AND i%d.direct = 1", i);
 		ADD(")");
 	}
+	if (q->registration)
+		ADD(" AND s.registration = ?26");
 	ADD(" AND s.voided = 0 AND %s <= ?20", seq);
 	if (q->cursor)
 		ADD(" AND %s %s ?21", seq, cmp);
@@ -557,20 +595,13 @@ int lrs_query_sql(const struct lrs_query_shape *q, char *sql, size_t size)
 	return o < size ? 0 : -1;
 }
 
-static int build_sql(const struct query *q, int mine_only, struct filter *f, int nf, char *sql,
-		     size_t size)
+/* The filters of q as index terms, the most selective first (the first one
+ * drives the walk; the registration is a column, checked on the row).
+ * Returns the number of terms, or -1 when one of them names a value no
+ * statement has (nothing can match), or -2 on error. */
+static int query_terms(struct db_conn *c, const struct query *q, long long *terms, int *direct)
 {
-	struct lrs_query_shape shape = { .nfilters = nf, .ascending = q->ascending,
-					 .cursor = q->cursor != 0, .since = q->since_ms >= 0,
-					 .until = q->until_ms >= 0, .mine_only = mine_only };
-	for (int i = 0; i < nf && i < 4; i++)
-		shape.direct_only[i] = f[i].direct_only;
-	return lrs_query_sql(&shape, sql, size);
-}
-
-static void run_query(struct lrs_ctx *x, struct query *q)
-{
-	struct filter f[4];
+	struct { int kind; const char *value; int direct; } f[3];
 	int nf = 0;
 	/* verb and activity (not related): one range of exactly the matches */
 	char pair_buf[8192];
@@ -578,53 +609,76 @@ static void run_query(struct lrs_ctx *x, struct query *q)
 	if (q->verb && q->activity && !q->related_activities &&
 	    lrs_verb_activity_key(q->verb, q->activity, pair_buf, sizeof(pair_buf)) == 0) {
 		pair = pair_buf;
-		f[nf++] = (struct filter){ LRS_IX_VERB_ACTIVITY, pair, 1 };
+		f[nf].kind = LRS_IX_VERB_ACTIVITY, f[nf].value = pair, f[nf++].direct = 1;
 	}
-	/* the most selective filters first: the first one drives the walk */
 	if (q->activity && !pair)
-		f[nf++] = (struct filter){ LRS_IX_ACTIVITY, q->activity, !q->related_activities };
+		f[nf].kind = LRS_IX_ACTIVITY, f[nf].value = q->activity, f[nf++].direct = !q->related_activities;
 	if (q->has_agent)
-		f[nf++] = (struct filter){ LRS_IX_AGENT, q->agent, !q->related_agents };
-	if (q->registration)
-		f[nf++] = (struct filter){ LRS_IX_REGISTRATION, q->registration, 1 };
+		f[nf].kind = LRS_IX_AGENT, f[nf].value = q->agent, f[nf++].direct = !q->related_agents;
 	if (q->verb && !pair)
-		f[nf++] = (struct filter){ LRS_IX_VERB, q->verb, 1 };
-	int mine_only = !(x->client.scopes & (LRS_SCOPE_ALL | LRS_SCOPE_ALL_READ | LRS_SCOPE_STATEMENTS_READ));
-	char sql[2048];
-	if (build_sql(q, mine_only, f, nf, sql, sizeof(sql)) != 0) {
-		lrs_send_error(x, 500, "internal", "query too complex");
-		return;
+		f[nf].kind = LRS_IX_VERB, f[nf].value = q->verb, f[nf++].direct = 1;
+	for (int i = 0; i < nf; i++) {
+		int rc = lrs_term_find(c, f[i].kind, f[i].value, &terms[i]);
+		if (rc == DB_NOTFOUND)
+			return -1;
+		if (rc != DB_OK)
+			return -2;
+		direct[i] = f[i].direct;
 	}
+	return nf;
+}
+
+static void run_query(struct lrs_ctx *x, struct query *q)
+{
+	int mine_only = !(x->client.scopes & (LRS_SCOPE_ALL | LRS_SCOPE_ALL_READ | LRS_SCOPE_STATEMENTS_READ));
 	long long consistent = lrs_now_ms();
 	struct db_conn *c = db_reader_get(x->srv->db);
+	long long terms[3];
+	int direct[3];
+	int nf = query_terms(c, q, terms, direct);
+	if (nf == -2) {
+		db_reader_put(x->srv->db, c);
+		lrs_send_error(x, 503, "storage_failed", "the statements could not be read");
+		return;
+	}
 	if (!q->max_seq) {
 		sqlite3_stmt *m = db_stmt(c, "SELECT coalesce(max(seq), 0) FROM statements");
 		q->max_seq = m && sqlite3_step(m) == SQLITE_ROW ? sqlite3_column_int64(m, 0) : 0;
 	}
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db_handle(c), sql, -1, &st, NULL) != SQLITE_OK) {
-		log_event(LOG_ERROR, "query_prepare_failed", "error=\"%s\"", sqlite3_errmsg(db_handle(c)));
-		db_reader_put(x->srv->db, c);
-		lrs_send_error(x, 500, "internal", "the query could not be prepared");
-		return;
+	if (nf >= 0) {
+		struct lrs_query_shape shape = { .nfilters = nf, .ascending = q->ascending,
+						 .cursor = q->cursor != 0, .since = q->since_ms >= 0,
+						 .until = q->until_ms >= 0, .mine_only = mine_only,
+						 .registration = q->registration != NULL };
+		for (int i = 0; i < nf; i++)
+			shape.direct_only[i] = direct[i];
+		char sql[2048];
+		st = lrs_query_sql(&shape, sql, sizeof(sql)) == 0 ? db_stmt(c, sql) : NULL;
+		if (!st) {
+			db_reader_put(x->srv->db, c);
+			lrs_send_error(x, 500, "internal", "the query could not be prepared");
+			return;
+		}
+		for (int i = 0; i < nf; i++)
+			sqlite3_bind_int64(st, i + 1, terms[i]);
+		sqlite3_bind_int64(st, 20, q->max_seq);
+		sqlite3_bind_int64(st, 21, q->cursor);
+		sqlite3_bind_int64(st, 22, q->since_ms);
+		sqlite3_bind_int64(st, 23, q->until_ms);
+		sqlite3_bind_int64(st, 24, x->client.id);
+		sqlite3_bind_int64(st, 25, q->limit + 1);
+		if (q->registration)
+			sqlite3_bind_text(st, 26, q->registration, -1, SQLITE_STATIC);
 	}
-	for (int i = 0; i < nf; i++) {
-		sqlite3_bind_int(st, 2 * i + 1, f[i].kind);
-		sqlite3_bind_text(st, 2 * i + 2, f[i].value, -1, SQLITE_STATIC);
-	}
-	sqlite3_bind_int64(st, 20, q->max_seq);
-	sqlite3_bind_int64(st, 21, q->cursor);
-	sqlite3_bind_int64(st, 22, q->since_ms);
-	sqlite3_bind_int64(st, 23, q->until_ms);
-	sqlite3_bind_int64(st, 24, x->client.id);
-	sqlite3_bind_int64(st, 25, q->limit + 1);
 
-	json_t *list = json_array();
+	struct text body = { 0 };
+	text_add(&body, "{\"statements\":[", 15);
 	long long *seqs = malloc(sizeof(long long) * (size_t)(q->limit + 1));
 	size_t n = 0;
 	long long last_seq = 0, modified = 0;
-	int more = 0, rc;
-	while (seqs && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	int more = 0, failed = !seqs;
+	while (st && !failed && sqlite3_step(st) == SQLITE_ROW) {
 		if ((long)n == q->limit) {
 			more = 1;
 			break;
@@ -633,29 +687,28 @@ static void run_query(struct lrs_ctx *x, struct query *q)
 		long long stored = sqlite3_column_int64(st, 2);
 		if (stored > modified)
 			modified = stored;
-		seqs[n++] = last_seq;
-		if (append_statement(x, list, (const char *)sqlite3_column_text(st, 1), q->format) != 0)
-			break;
+		seqs[n] = last_seq;
+		if (n++ > 0)
+			text_add(&body, ",", 1);
+		failed = add_statement(x, &body, (const char *)sqlite3_column_text(st, 1),
+				       (size_t)sqlite3_column_bytes(st, 1), q->format) != 0;
 	}
-	sqlite3_finalize(st);
 	char *token = more ? more_token(x, last_seq, q->max_seq) : NULL;
-	json_t *result = json_object();
-	json_object_set_new(result, "statements", list);
-	char more_url[4096] = "";
+	text_add(&body, "],\"more\":\"", 10);
 	if (token) {
-		snprintf(more_url, sizeof(more_url), "/xapi/statements?more=%s", token);
+		/* base64url: nothing in it needs escaping in JSON */
+		text_add(&body, "/xapi/statements?more=", 22);
+		text_add(&body, token, strlen(token));
 		free(token);
 	}
-	json_object_set_new(result, "more", json_string(more_url));
-	char *text = json_dumps(result, JSON_COMPACT);
-	json_decref(result);
+	text_add(&body, "\"}", 2);
 	char headers[256];
 	time_headers(headers, sizeof(headers), consistent, modified ? modified : consistent);
-	if (!text || !seqs)
-		lrs_send_error(x, 503, "unavailable", "out of memory");
+	if (failed || body.failed || (more && !token))
+		lrs_send_error(x, 503, "unavailable", "the statements could not be assembled");
 	else
-		send_result(x, c, text, q->attachments, seqs, n, headers);
-	free(text);
+		send_result(x, c, body.p, q->attachments, seqs, n, headers);
+	free(body.p);
 	free(seqs);
 	db_reader_put(x->srv->db, c);
 }

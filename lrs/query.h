@@ -12,12 +12,13 @@
 void lrs_statements_get(struct lrs_ctx *x);
 
 /* The shape of a filtered query: which parts its SQL has. Filters are
- * statement_index lookups (activity, agent, registration, verb; the first
- * drives the walk). Exposed so tests can check every shape's plan. */
+ * statement_keys lookups of terms (verb+activity or activity, agent, verb;
+ * the first drives the walk); registration compares the statement's
+ * column. Exposed so tests can check every shape's plan. */
 struct lrs_query_shape {
 	int nfilters;          /* 0..4 */
 	int direct_only[4];
-	int ascending, cursor, since, until, mine_only;
+	int ascending, cursor, since, until, mine_only, registration;
 };
 
 /* Writes the SELECT for shape into sql. Returns 0, or -1 if too long. */

@@ -21,7 +21,10 @@
 #include "completions.h"
 #include "config.h"
 #include "db.h"
+#include "definitions.h"
 #include "extract.h"
+#include "json_text.h"
+#include "keys.h"
 #include "log.h"
 #include "multipart.h"
 #include "query.h"
@@ -55,17 +58,25 @@ struct batch {
 	int nparts;
 	int has_attachments;
 	char error[300];        /* set by the writer on DB_CONFLICT / DB_INVALID */
+	struct lrs_key_queue keys; /* writer: index rows written at the end */
 	const char *home_page;  /* employees' agents: completions_on_store */
 };
 
 /* Written only by the writer thread: stored times never go backwards. */
 static long long last_stored_ms;
 
-static void uuid_v4(char *out)
+/* A new statement id: a UUID version 7 (RFC 9562), the time in
+ * milliseconds followed by 74 random bits, so ids the LRS makes sort by
+ * time and join the statements id index at its end instead of at a random
+ * page (a random page costs a page write per statement). */
+static void uuid_v7(char *out)
 {
 	unsigned char b[16];
 	randombytes_buf(b, sizeof(b));
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	unsigned long long ms = (unsigned long long)lrs_now_ms();
+	for (int i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (40 - 8 * i));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
@@ -112,16 +123,34 @@ static void context_activities_as_arrays(json_t *st)
 		context_activities_as_arrays(object);
 }
 
+/* True when context_activities_as_arrays would change something below the
+ * top level of st. */
+static int has_single_context_activity(const json_t *st)
+{
+	const json_t *ca = json_object_get(json_object_get(st, "context"), "contextActivities");
+	const char *k;
+	const json_t *v;
+	json_object_foreach((json_t *)ca, k, v)
+		if (json_is_object(v))
+			return 1;
+	const json_t *object = json_object_get(st, "object");
+	const char *t = json_string_value(json_object_get(object, "objectType"));
+	return t && strcmp(t, "SubStatement") == 0 && has_single_context_activity(object);
+}
+
 /* Makes statement st ready to store: id, authority, version, placeholders,
  * index rows. Returns 0, or -1 with err set. */
 static int prepare(struct lrs_ctx *x, json_t *st, struct prepared *p, char *err, size_t errsize)
 {
-	p->received = json_deep_copy(st);
+	/* The statement as received, for comparing with a stored duplicate.
+	 * Below only top-level members of st change, so a shallow copy keeps
+	 * it, unless a nested context activity is wrapped in an array. */
+	p->received = has_single_context_activity(st) ? json_deep_copy(st) : json_copy(st);
 	const char *id = json_string_value(json_object_get(st, "id"));
 	if (id)
 		lowercase_copy(p->id, id, sizeof(p->id));
 	else
-		uuid_v4(p->id);
+		uuid_v7(p->id);
 	json_object_set_new(st, "id", json_string(p->id));
 	context_activities_as_arrays(st);
 
@@ -153,7 +182,7 @@ static int prepare(struct lrs_ctx *x, json_t *st, struct prepared *p, char *err,
 		json_object_set_new(st, "timestamp", json_string(TIME_PLACEHOLDER));
 	json_object_set_new(st, "stored", json_string(TIME_PLACEHOLDER));
 
-	p->json = json_dumps(st, JSON_COMPACT);
+	p->json = lrs_json_dumps(st);
 	if (!p->json || !p->received || lrs_extract(st, &p->ex) != 0) {
 		snprintf(err, errsize, "out of memory");
 		return -1;
@@ -228,49 +257,37 @@ static int store_attachments(struct db_conn *c, struct batch *b, const json_t *a
 	return DB_OK;
 }
 
-static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, const char *when,
-		     long long stored_ms)
+/* The statement already stored under p's id: the same one (accepted, not
+ * stored again) or a different one (409). */
+static int check_existing(struct db_conn *c, struct batch *b, struct prepared *p)
 {
 	sqlite3_stmt *st = db_stmt(c, "SELECT full FROM statements WHERE id = ?");
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (!same_statement(p->received, (const char *)sqlite3_column_text(st, 0))) {
-			snprintf(b->error, sizeof(b->error),
-				 "a different statement with id %s is already stored", p->id);
-			return DB_CONFLICT;
-		}
-		p->existed = 1;
-		return DB_OK;
-	}
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_ROW)
 		return db_step_error(c, rc, "statement_lookup");
-
-	if (p->voiding) {
-		st = db_stmt(c, "SELECT voiding FROM statements WHERE id = ?");
-		if (!st)
-			return DB_ERROR;
-		sqlite3_bind_text(st, 1, p->object_ref, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0)) {
-			snprintf(b->error, sizeof(b->error),
-				 "object.id: statement %s is a voiding statement and cannot be voided",
-				 p->object_ref);
-			return DB_INVALID;
-		}
+	if (!same_statement(p->received, (const char *)sqlite3_column_text(st, 0))) {
+		snprintf(b->error, sizeof(b->error),
+			 "a different statement with id %s is already stored", p->id);
+		return DB_CONFLICT;
 	}
-	if (patch_times(p, when) != 0) {
-		snprintf(b->error, sizeof(b->error), "internal error preparing the statement");
-		return DB_INVALID;
-	}
+	p->existed = 1;
+	return DB_OK;
+}
 
-	st = db_stmt(c, "INSERT INTO statements(id, stored_ms, verb, object_ref, voiding, voided, "
-			"client_id, has_attachments, full) VALUES(?1, ?2, ?3, ?4, ?5, "
-			"?5 = 0 AND EXISTS(SELECT 1 FROM statements WHERE object_ref = ?1 AND voiding = 1), "
-			"?6, ?7, ?8)");
+/* Inserts p with its list of index rows, unless its id is taken: then
+ * it is a duplicate (p->existed) or a conflict. */
+static int insert_statement(struct db_conn *c, struct batch *b, struct prepared *p,
+			    long long stored_ms, const char *key_list)
+{
+	sqlite3_stmt *st = db_stmt(c, "INSERT OR IGNORE INTO statements(id, stored_ms, verb, "
+				      "object_ref, voiding, client_id, has_attachments, full, "
+				      "registration, index_keys) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!st)
 		return DB_ERROR;
+	const char *registration = lrs_extract_registration(&p->ex);
 	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, stored_ms);
 	sqlite3_bind_text(st, 3, p->verb, -1, SQLITE_STATIC);
@@ -280,44 +297,72 @@ static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, con
 	sqlite3_bind_int64(st, 6, b->client_id);
 	sqlite3_bind_int(st, 7, json_array_size(json_object_get(p->received, "attachments")) > 0);
 	sqlite3_bind_text(st, 8, p->json, (int)p->len, SQLITE_STATIC);
-	if ((rc = db_exec_stmt(c, st, "statement_insert")) != DB_OK)
-		return rc;
-	long long seq = sqlite3_last_insert_rowid(db_handle(c));
+	if (registration)
+		sqlite3_bind_text(st, 9, registration, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, key_list, -1, SQLITE_STATIC);
+	int rc = db_exec_stmt(c, st, "statement_insert");
+	if (rc == DB_OK && sqlite3_changes(db_handle(c)) == 0)
+		rc = check_existing(c, b, p);
+	return rc;
+}
 
-	st = db_stmt(c, "INSERT OR IGNORE INTO statement_index(kind, value, seq, direct) VALUES(?, ?, ?, ?)");
+/* A voiding statement may not target another voiding statement. */
+static int check_voiding_target(struct db_conn *c, struct batch *b, const struct prepared *p)
+{
+	if (!p->voiding)
+		return DB_OK;
+	sqlite3_stmt *st = db_stmt(c, "SELECT voiding FROM statements WHERE id = ?");
 	if (!st)
 		return DB_ERROR;
-	for (size_t i = 0; i < p->ex.nrows; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int(st, 1, p->ex.rows[i].kind);
-		sqlite3_bind_text(st, 2, p->ex.rows[i].value, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, seq);
-		sqlite3_bind_int(st, 4, p->ex.rows[i].direct);
-		if ((rc = db_exec_stmt(c, st, "statement_index_insert")) != DB_OK)
-			return rc;
+	sqlite3_bind_text(st, 1, p->object_ref, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0)) {
+		snprintf(b->error, sizeof(b->error),
+			 "object.id: statement %s is a voiding statement and cannot be voided",
+			 p->object_ref);
+		return DB_INVALID;
 	}
-	if (p->object_ref) {
-		/* Filters match a statement that refers to a matching one. */
-		st = db_stmt(c, "INSERT OR IGNORE INTO statement_index(kind, value, seq, direct) "
-				"SELECT kind, value, ?1, direct FROM statement_index "
-				"WHERE seq = (SELECT seq FROM statements WHERE id = ?2) AND kind <> 4");
+	return DB_OK;
+}
+
+static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, const char *when,
+		     long long stored_ms)
+{
+	if (patch_times(p, when) != 0) {
+		snprintf(b->error, sizeof(b->error), "internal error preparing the statement");
+		return DB_INVALID;
+	}
+	struct lrs_keyset keys;
+	int rc = lrs_keys_of(c, &p->ex, p->object_ref, &keys);
+	char *key_list = rc == DB_OK ? lrs_keys_text(&keys) : NULL;
+	if (rc == DB_OK && !key_list)
+		rc = DB_ERROR;
+	if (rc == DB_OK)
+		rc = insert_statement(c, b, p, stored_ms, key_list);
+	free(key_list);
+	if (rc != DB_OK || p->existed) {
+		lrs_keyset_free(&keys);
+		return rc;
+	}
+	long long seq = sqlite3_last_insert_rowid(db_handle(c));
+	rc = check_voiding_target(c, b, p);
+	if (rc == DB_OK)
+		rc = lrs_keys_queue(&b->keys, &keys, seq);
+	int targeted_by_voiding = 0;
+	if (rc == DB_OK)
+		rc = lrs_keys_share(c, &b->keys, &keys, p->id, &targeted_by_voiding);
+	lrs_keyset_free(&keys);
+	if (rc != DB_OK)
+		return rc;
+	sqlite3_stmt *st;
+	if (targeted_by_voiding && !p->voiding) {
+		/* A voiding statement for this one came first. */
+		st = db_stmt(c, "UPDATE statements SET voided = 1 WHERE seq = ?");
 		if (!st)
 			return DB_ERROR;
 		sqlite3_bind_int64(st, 1, seq);
-		sqlite3_bind_text(st, 2, p->object_ref, -1, SQLITE_STATIC);
-		if ((rc = db_exec_stmt(c, st, "statement_index_inherit")) != DB_OK)
+		if ((rc = db_exec_stmt(c, st, "statement_voided_early")) != DB_OK)
 			return rc;
 	}
-	/* Statements stored earlier that refer to this one inherit its rows. */
-	st = db_stmt(c, "INSERT OR IGNORE INTO statement_index(kind, value, seq, direct) "
-			"SELECT i.kind, i.value, s.seq, i.direct FROM statements s "
-			"JOIN statement_index i ON i.seq = ?1 AND i.kind <> 4 WHERE s.object_ref = ?2");
-	if (!st)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_text(st, 2, p->id, -1, SQLITE_STATIC);
-	if ((rc = db_exec_stmt(c, st, "statement_index_referrers")) != DB_OK)
-		return rc;
 
 	if (p->voiding) {
 		st = db_stmt(c, "UPDATE statements SET voided = 1 WHERE id = ? AND voiding = 0");
@@ -331,25 +376,9 @@ static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, con
 				       p->voiding ? p->object_ref : NULL, stored_ms)) != DB_OK)
 		return rc;
 
-	st = db_stmt(c, "INSERT INTO activities(id, definition) VALUES(?1, ?2) "
-			"ON CONFLICT(id) DO UPDATE SET definition = CASE "
-			"WHEN excluded.definition IS NULL THEN definition "
-			"WHEN definition IS NULL THEN excluded.definition "
-			"ELSE json_patch(definition, excluded.definition) END "
-			"WHERE excluded.definition IS NOT NULL AND (definition IS NULL OR "
-			"definition <> json_patch(definition, excluded.definition))");
-	if (!st)
-		return DB_ERROR;
-	for (size_t i = 0; i < p->ex.nacts; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, p->ex.acts[i].id, -1, SQLITE_STATIC);
-		if (p->ex.acts[i].definition)
-			sqlite3_bind_text(st, 2, p->ex.acts[i].definition, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 2);
-		if ((rc = db_exec_stmt(c, st, "activity_upsert")) != DB_OK)
+	for (size_t i = 0; i < p->ex.nacts; i++)
+		if ((rc = lrs_definition_merge(c, p->ex.acts[i].id, p->ex.acts[i].definition)) != DB_OK)
 			return rc;
-	}
 
 	const json_t *sub = json_object_get(p->received, "object");
 	const json_t *lists[2] = { json_object_get(p->received, "attachments"),
@@ -368,13 +397,15 @@ static int store_batch(struct db_conn *c, void *arg)
 		now = last_stored_ms;
 	char when[32];
 	lrs_format_time(now, when, sizeof(when));
-	for (size_t i = 0; i < b->n; i++) {
-		int rc = store_one(c, b, &b->items[i], when, now);
-		if (rc != DB_OK)
-			return rc;
-	}
-	last_stored_ms = now;
-	return DB_OK;
+	int rc = DB_OK;
+	for (size_t i = 0; i < b->n && rc == DB_OK; i++)
+		rc = store_one(c, b, &b->items[i], when, now);
+	if (rc == DB_OK)
+		rc = lrs_keys_flush(c, &b->keys);
+	lrs_key_queue_free(&b->keys);
+	if (rc == DB_OK)
+		last_stored_ms = now;
+	return rc;
 }
 
 /* ---- request handling ---- */

@@ -22,8 +22,17 @@
  * alone through its savepoint; a failed COMMIT fails every job in the batch.
  * Jobs must only run SQL: parsing and validation happen before db_write().
  *
- * Reads use a fixed pool of separate connections (WAL lets them read a
- * consistent snapshot while the writer commits). Every connection caches
+ * Checkpoints (copying the WAL back into the database file) never run
+ * inside a commit: the writer's automatic checkpoint is off, and a
+ * checkpointer thread with its own connection runs a PASSIVE checkpoint
+ * each time the WAL has grown by CHECKPOINT_FRAMES pages. A
+ * PASSIVE checkpoint waits for no one, so the writer keeps committing while
+ * it runs; durability is unchanged (the WAL is fsynced at every COMMIT, and
+ * the checkpoint fsyncs the database before the WAL is reused).
+ *
+ * Reads use a pool of separate connections (WAL lets them read a consistent
+ * snapshot while the writer commits), opened on demand up to the configured
+ * number, and handed out first come, first served. Every connection caches
  * its prepared statements, keyed by SQL text.
  *
  * Migrations are numbered SQL files in server/migrations/, compiled into
@@ -42,21 +51,51 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db_vfs.h"
 #include "log.h"
 #include "migrations.h"
 
 #define STMT_CACHE_MAX 256
 #define BATCH_MAX 4096
+/* WAL growth (pages) that wakes the checkpointer: 32 MB. A pass copies each
+ * page once however many commits rewrote it, so passes over a long stretch
+ * of WAL write far less than the WAL itself. */
+#define CHECKPOINT_FRAMES 8192
+/* A writer that commits without pause never lets a concurrent checkpoint
+ * finish, and the WAL is only reused once one has: past this length (128
+ * MB) the writer waits, between two batches, for one checkpoint pass that
+ * starts while it waits (most pages were copied by the passes before, so
+ * the wait is short), and then starts the WAL afresh. */
+#define WAL_PAUSE_FRAMES (4 * CHECKPOINT_FRAMES)
+/* A WAL file longer than this is cut back when it is next reused. */
+#define WAL_SIZE_LIMIT (160LL * 1024 * 1024)
+/* SQLite's own ceiling for memory-mapped I/O (SQLITE_MAX_MMAP_SIZE). */
+#define MMAP_BYTES "2147418112"
+#define DB_CONN_STATES 4
 
 struct stmt_entry {
-	const char *sql;
+	const char *ptr;          /* the pointer the caller passed (fast path) */
+	char *sql;                /* our copy of the text */
+	unsigned long hash;
 	sqlite3_stmt *st;
+	unsigned long long used;  /* tick of the last use, for eviction */
+	int dirty;                /* handed out since the last reset */
 };
 
 struct db_conn {
 	sqlite3 *h;
 	struct stmt_entry cache[STMT_CACHE_MAX];
 	int ncache;
+	unsigned long long tick;
+	int dirty[STMT_CACHE_MAX]; /* cache slots handed out since the last reset */
+	int ndirty;
+	unsigned long epoch;       /* see db_conn_epoch() */
+	long long data_version;    /* writer: PRAGMA data_version at the last batch */
+	struct {                   /* see db_conn_state() */
+		const char *key;
+		void *state;
+		void (*destroy)(void *);
+	} states[DB_CONN_STATES];
 	struct db_conn *next_free;
 };
 
@@ -76,37 +115,87 @@ struct db {
 	struct db_job *qhead, *qtail;
 	int stopping;
 
-	struct db_conn *readers;
-	int nreaders;
+	char *path;
+	struct db_options opt;
+	struct db_conn *readers;   /* max_readers slots, the first nreaders open */
+	int nreaders, max_readers, opening;
 	struct db_conn *free_readers;
+	unsigned long long ticket_next, ticket_served; /* first come, first served */
 	pthread_mutex_t rlock;
 	pthread_cond_t rcond;
 
-	unsigned long long commits, jobs;
+	sqlite3 *ckpt;             /* the checkpointer's connection */
+	pthread_t ckpt_thread;
+	int ckpt_started, ckpt_wanted, ckpt_stop;
+	unsigned long long passes_begun, passes_done;
+	int wal_frames;            /* writer: WAL length after its last commit */
+	int ckpt_at;               /* writer: WAL length that wakes the checkpointer */
+	int pause_at;              /* writer: WAL length that makes it wait */
+	pthread_mutex_t clock;
+	pthread_cond_t ccond;      /* wakes the checkpointer */
+	pthread_cond_t cdone;      /* a pass finished */
+
+	unsigned long long commits, jobs, checkpoints;
 };
 
 /* ---- connections and the statement cache ---- */
 
 sqlite3 *db_handle(struct db_conn *c) { return c->h; }
 
+static unsigned long sql_hash(const char *sql)
+{
+	unsigned long h = 5381;
+	for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+		h = h * 33 + *p;
+	return h;
+}
+
+static sqlite3_stmt *stmt_hand_out(struct db_conn *c, int i)
+{
+	struct stmt_entry *e = &c->cache[i];
+	e->used = ++c->tick;
+	if (e->dirty) {
+		sqlite3_reset(e->st);
+	} else {
+		e->dirty = 1;
+		c->dirty[c->ndirty++] = i;
+	}
+	sqlite3_clear_bindings(e->st);
+	return e->st;
+}
+
+/* A slot for a new entry: the next free one, or the least recently used
+ * entry not handed out since the last reset (finalized). */
+static int stmt_slot(struct db_conn *c)
+{
+	if (c->ncache < STMT_CACHE_MAX)
+		return c->ncache++;
+	int victim = -1;
+	for (int i = 0; i < c->ncache; i++)
+		if (!c->cache[i].dirty && (victim < 0 || c->cache[i].used < c->cache[victim].used))
+			victim = i;
+	if (victim < 0)
+		return -1;
+	sqlite3_finalize(c->cache[victim].st);
+	free(c->cache[victim].sql);
+	memset(&c->cache[victim], 0, sizeof(c->cache[victim]));
+	return victim;
+}
+
 sqlite3_stmt *db_stmt(struct db_conn *c, const char *sql)
 {
-	/* Callers pass literals: match by address first, by text only after. */
-	int hit = -1;
-	for (int i = 0; i < c->ncache && hit < 0; i++)
-		if (c->cache[i].sql == sql)
-			hit = i;
-	for (int i = 0; i < c->ncache && hit < 0; i++)
-		if (strcmp(c->cache[i].sql, sql) == 0)
-			hit = i;
-	for (int i = hit; i >= 0; i = -1) {
-		{
-			sqlite3_stmt *st = c->cache[i].st;
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return st;
+	/* Most callers pass literals: match by address (and check the text,
+	 * since a caller's buffer may hold other SQL at the same address),
+	 * then by the text's hash. */
+	for (int i = 0; i < c->ncache; i++)
+		if (c->cache[i].ptr == sql && strcmp(c->cache[i].sql, sql) == 0)
+			return stmt_hand_out(c, i);
+	unsigned long h = sql_hash(sql);
+	for (int i = 0; i < c->ncache; i++)
+		if (c->cache[i].hash == h && strcmp(c->cache[i].sql, sql) == 0) {
+			c->cache[i].ptr = sql;
+			return stmt_hand_out(c, i);
 		}
-	}
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
 	if (rc != SQLITE_OK) {
@@ -114,33 +203,66 @@ sqlite3_stmt *db_stmt(struct db_conn *c, const char *sql)
 			  sqlite3_errmsg(c->h));
 		return NULL;
 	}
-	if (c->ncache < STMT_CACHE_MAX) {
-		c->cache[c->ncache].sql = sql;
-		c->cache[c->ncache].st = st;
-		c->ncache++;
-	} else {
-		/* Cache full: a caller builds SQL dynamically. Keep working, but
-		 * evict the oldest entry so memory stays bounded. */
-		sqlite3_finalize(c->cache[0].st);
-		memmove(&c->cache[0], &c->cache[1],
-			sizeof(c->cache[0]) * (STMT_CACHE_MAX - 1));
-		c->cache[STMT_CACHE_MAX - 1].sql = sql;
-		c->cache[STMT_CACHE_MAX - 1].st = st;
+	char *copy = strdup(sql);
+	int i = copy ? stmt_slot(c) : -1;
+	if (i < 0) {
+		/* Every cached statement is in use: the caller holds 256 at once. */
+		log_event(LOG_ERROR, "db_stmt_cache_full", "cached=%d", c->ncache);
+		sqlite3_finalize(st);
+		free(copy);
+		return NULL;
 	}
-	return st;
+	c->cache[i] = (struct stmt_entry){ .ptr = sql, .sql = copy, .hash = h, .st = st };
+	return stmt_hand_out(c, i);
 }
 
+/* Resets the statements handed out since the last reset (ending any read
+ * transaction they hold). */
 static void conn_reset_all(struct db_conn *c)
 {
-	for (int i = 0; i < c->ncache; i++)
-		sqlite3_reset(c->cache[i].st);
+	for (int k = 0; k < c->ndirty; k++) {
+		struct stmt_entry *e = &c->cache[c->dirty[k]];
+		sqlite3_reset(e->st);
+		e->dirty = 0;
+	}
+	c->ndirty = 0;
+}
+
+unsigned long db_conn_epoch(struct db_conn *c) { return c->epoch; }
+
+void *db_conn_state(struct db_conn *c, const char *key)
+{
+	for (int i = 0; i < DB_CONN_STATES; i++)
+		if (c->states[i].key == key)
+			return c->states[i].state;
+	return NULL;
+}
+
+int db_conn_set_state(struct db_conn *c, const char *key, void *state, void (*destroy)(void *))
+{
+	for (int i = 0; i < DB_CONN_STATES; i++)
+		if (!c->states[i].key) {
+			c->states[i].key = key;
+			c->states[i].state = state;
+			c->states[i].destroy = destroy;
+			return 0;
+		}
+	return DB_ERROR;
 }
 
 static void conn_close(struct db_conn *c)
 {
-	for (int i = 0; i < c->ncache; i++)
+	for (int i = 0; i < c->ncache; i++) {
 		sqlite3_finalize(c->cache[i].st);
+		free(c->cache[i].sql);
+	}
 	c->ncache = 0;
+	c->ndirty = 0;
+	for (int i = 0; i < DB_CONN_STATES; i++) {
+		if (c->states[i].key && c->states[i].destroy)
+			c->states[i].destroy(c->states[i].state);
+		c->states[i].key = NULL;
+	}
 	if (c->h)
 		sqlite3_close(c->h);
 	c->h = NULL;
@@ -186,7 +308,11 @@ static int open_conn(struct db_conn *c, const char *path, int readonly,
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	if (!readonly)
 		flags |= SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(path, &c->h, flags, NULL) != SQLITE_OK) {
+	if (db_vfs_register() != SQLITE_OK) {
+		snprintf(err, errsize, "cannot set up SQLite's file layer");
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &c->h, flags, DB_VFS_NAME) != SQLITE_OK) {
 		snprintf(err, errsize, "cannot open database %s: %s", path,
 			 c->h ? sqlite3_errmsg(c->h) : "out of memory");
 		conn_close(c);
@@ -194,14 +320,16 @@ static int open_conn(struct db_conn *c, const char *path, int readonly,
 	}
 	sqlite3_busy_timeout(c->h, opt->busy_timeout_ms);
 	sqlite3_extended_result_codes(c->h, 1);
+	/* Readers map the whole file (up to SQLite's ceiling), so reading a
+	 * page costs no copy and no per-connection cache. */
 	const char *pragmas = readonly
 		? "PRAGMA foreign_keys=ON; PRAGMA query_only=ON; PRAGMA cache_size=-16384;"
-		  " PRAGMA mmap_size=268435456;"
+		  " PRAGMA mmap_size=" MMAP_BYTES ";"
 		: "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 		  " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-		  /* The writer keeps the hot index pages (statement_index grows by
-		   * several rows per statement) in memory: 64 MB page cache. */
-		  " PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;";
+		  /* The writer keeps the hot index pages in memory: 64 MB page
+		   * cache. */
+		  " PRAGMA cache_size=-65536; PRAGMA mmap_size=" MMAP_BYTES ";";
 	if (exec_sql(c->h, pragmas, err, errsize) != 0) {
 		conn_close(c);
 		return -1;
@@ -298,54 +426,185 @@ int db_migrate(sqlite3 *h, char *err, size_t errsize)
 
 /* ---- the writer ---- */
 
+/* Runs one transaction-control statement (BEGIN, SAVEPOINT, ...), prepared
+ * once and cached like any other. */
+static int control(struct db_conn *w, const char *sql)
+{
+	sqlite3_stmt *st = db_stmt(w, sql);
+	return st ? db_exec_stmt(w, st, sql) : DB_ERROR;
+}
+
+/* Called inside BEGIN IMMEDIATE: if another connection (another vern
+ * process) committed since our last batch, callers' caches of what the
+ * database holds may be stale. */
+static void notice_outside_writes(struct db_conn *w)
+{
+	sqlite3_stmt *st = db_stmt(w, "PRAGMA data_version");
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
+		long long v = sqlite3_column_int64(st, 0);
+		if (v != w->data_version)
+			w->epoch++;
+		w->data_version = v;
+	}
+	if (st)
+		sqlite3_reset(st);
+}
+
 static void run_batch(struct db *db, struct db_job *batch)
 {
 	struct db_conn *w = &db->writer;
-	char err[256];
-	int begun = exec_sql(w->h, "BEGIN IMMEDIATE", err, sizeof(err)) == 0;
-	if (!begun)
-		log_event(LOG_ERROR, "db_begin_failed", "error=\"%s\"", err);
+	int begun = control(w, "BEGIN IMMEDIATE") == DB_OK;
+	if (begun)
+		notice_outside_writes(w);
 	int any_ok = 0;
 	for (struct db_job *j = batch; j; j = j->next) {
-		if (!begun) {
-			j->rc = DB_ERROR;
-			continue;
-		}
-		if (exec_sql(w->h, "SAVEPOINT job", err, sizeof(err)) != 0) {
+		if (!begun || control(w, "SAVEPOINT job") != DB_OK) {
 			j->rc = DB_ERROR;
 			continue;
 		}
 		j->rc = j->fn(w, j->arg);
 		conn_reset_all(w);
-		if (j->rc != 0)
-			(void)exec_sql(w->h, "ROLLBACK TO job", err, sizeof(err));
-		else
+		if (j->rc != 0) {
+			(void)control(w, "ROLLBACK TO job");
+			w->epoch++;
+		} else {
 			any_ok = 1;
-		(void)exec_sql(w->h, "RELEASE job", err, sizeof(err));
+		}
+		(void)control(w, "RELEASE job");
 	}
 	if (begun) {
-		if (exec_sql(w->h, any_ok ? "COMMIT" : "ROLLBACK", err, sizeof(err)) != 0) {
-			log_event(LOG_ERROR, "db_commit_failed", "error=\"%s\"", err);
-			(void)exec_sql(w->h, "ROLLBACK", err, sizeof(err));
+		if (control(w, any_ok ? "COMMIT" : "ROLLBACK") != DB_OK) {
+			log_event(LOG_ERROR, "db_commit_failed", "error=\"%s\"", sqlite3_errmsg(w->h));
+			(void)control(w, "ROLLBACK");
+			w->epoch++;
 			for (struct db_job *j = batch; j; j = j->next)
 				if (j->rc == 0)
 					j->rc = DB_ERROR;
 		}
 	}
+	conn_reset_all(w);
 	unsigned long n = 0;
+	for (struct db_job *j = batch; j; j = j->next)
+		n++;
+	/* Counted before anyone wakes, so a waiter sees its own job counted. */
+	__atomic_add_fetch(&db->commits, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&db->jobs, n, __ATOMIC_RELAXED);
 	struct db_job *next;
 	for (struct db_job *j = batch; j; j = next) {
 		next = j->next; /* j lives on the waiter's stack: read before posting */
-		n++;
 		sem_post(&j->done);
 	}
-	__atomic_add_fetch(&db->commits, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&db->jobs, n, __ATOMIC_RELAXED);
+}
+
+/* ---- the checkpointer ---- */
+
+/* SQLite calls this on the writer thread after each commit with the WAL's
+ * length in pages. Installing it also turns off the automatic checkpoint
+ * that would otherwise run inside the commit. */
+static int wal_committed(void *arg, sqlite3 *h, const char *name, int frames)
+{
+	(void)h;
+	(void)name;
+	struct db *db = arg;
+	if (frames < db->wal_frames) { /* the WAL started afresh */
+		db->ckpt_at = CHECKPOINT_FRAMES;
+		db->pause_at = WAL_PAUSE_FRAMES;
+	}
+	db->wal_frames = frames;
+	if (frames >= db->ckpt_at) {
+		db->ckpt_at = frames + CHECKPOINT_FRAMES;
+		pthread_mutex_lock(&db->clock);
+		db->ckpt_wanted = 1;
+		pthread_cond_signal(&db->ccond);
+		pthread_mutex_unlock(&db->clock);
+	}
+	return SQLITE_OK;
+}
+
+static void *checkpointer_main(void *arg)
+{
+	struct db *db = arg;
+	pthread_setname_np(pthread_self(), "vern-checkpoint");
+	pthread_mutex_lock(&db->clock);
+	for (;;) {
+		while (!db->ckpt_wanted && !db->ckpt_stop)
+			pthread_cond_wait(&db->ccond, &db->clock);
+		if (db->ckpt_stop)
+			break;
+		db->ckpt_wanted = 0;
+		unsigned long long pass = ++db->passes_begun;
+		pthread_mutex_unlock(&db->clock);
+		int log_frames = 0, copied = 0;
+		int rc = sqlite3_wal_checkpoint_v2(db->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE,
+						   &log_frames, &copied);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			log_event(LOG_WARN, "db_checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(db->ckpt));
+		__atomic_add_fetch(&db->checkpoints, 1, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&db->clock);
+		db->passes_done = pass;
+		pthread_cond_broadcast(&db->cdone);
+	}
+	pthread_mutex_unlock(&db->clock);
+	return NULL;
+}
+
+/* Writer thread, between batches: see WAL_PAUSE_FRAMES. */
+static void let_checkpoint_finish(struct db *db)
+{
+	if (!db->ckpt_started || db->wal_frames < db->pause_at)
+		return;
+	pthread_mutex_lock(&db->clock);
+	unsigned long long want = db->passes_begun + 1;
+	db->ckpt_wanted = 1;
+	pthread_cond_signal(&db->ccond);
+	while (db->passes_done < want && !db->ckpt_stop)
+		pthread_cond_wait(&db->cdone, &db->clock);
+	pthread_mutex_unlock(&db->clock);
+	/* If a long reader (a backup) kept the pass from finishing, the WAL
+	 * goes on growing: wait again only after as much more. */
+	db->pause_at = db->wal_frames + WAL_PAUSE_FRAMES;
+}
+
+static int start_checkpointer(struct db *db, char *err, size_t errsize)
+{
+	if (sqlite3_open_v2(db->path, &db->ckpt, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    DB_VFS_NAME) != SQLITE_OK ||
+	    exec_sql(db->ckpt, "PRAGMA synchronous=FULL", err, errsize) != 0) {
+		snprintf(err, errsize, "cannot open the checkpointer's connection: %s",
+			 db->ckpt ? sqlite3_errmsg(db->ckpt) : "out of memory");
+		return -1;
+	}
+	if (pthread_create(&db->ckpt_thread, NULL, checkpointer_main, db) != 0) {
+		snprintf(err, errsize, "cannot start the checkpointer thread");
+		return -1;
+	}
+	db->ckpt_started = 1;
+	db->ckpt_at = CHECKPOINT_FRAMES;
+	db->pause_at = WAL_PAUSE_FRAMES;
+	sqlite3_wal_hook(db->writer.h, wal_committed, db);
+	return 0;
+}
+
+static void stop_checkpointer(struct db *db)
+{
+	if (db->ckpt_started) {
+		sqlite3_wal_hook(db->writer.h, NULL, NULL);
+		pthread_mutex_lock(&db->clock);
+		db->ckpt_stop = 1;
+		pthread_cond_signal(&db->ccond);
+		pthread_mutex_unlock(&db->clock);
+		pthread_join(db->ckpt_thread, NULL);
+		db->ckpt_started = 0;
+	}
+	if (db->ckpt)
+		sqlite3_close(db->ckpt);
+	db->ckpt = NULL;
 }
 
 static void *writer_main(void *arg)
 {
 	struct db *db = arg;
+	pthread_setname_np(pthread_self(), "vern-writer");
 	for (;;) {
 		pthread_mutex_lock(&db->qlock);
 		while (!db->qhead && !db->stopping)
@@ -366,6 +625,7 @@ static void *writer_main(void *arg)
 			db->qtail = NULL;
 		last->next = NULL;
 		pthread_mutex_unlock(&db->qlock);
+		let_checkpoint_finish(db);
 		run_batch(db, batch);
 	}
 	return NULL;
@@ -396,15 +656,47 @@ int db_write(struct db *db, db_write_fn fn, void *arg)
 
 /* ---- readers ---- */
 
+/* Opens reader slot i (outside the lock). */
+static int open_reader(struct db *db, int i)
+{
+	char err[256];
+	if (open_conn(&db->readers[i], db->path, 1, &db->opt, err, sizeof(err)) != 0) {
+		log_event(LOG_ERROR, "db_reader_open_failed", "error=\"%s\"", err);
+		return -1;
+	}
+	return 0;
+}
+
 struct db_conn *db_reader_get(struct db *db)
 {
 	pthread_mutex_lock(&db->rlock);
-	while (!db->free_readers)
+	unsigned long long ticket = db->ticket_next++;
+	for (;;) {
+		if (ticket == db->ticket_served && db->free_readers) {
+			struct db_conn *c = db->free_readers;
+			db->free_readers = c->next_free;
+			db->ticket_served++;
+			if (db->free_readers && db->ticket_served != db->ticket_next)
+				pthread_cond_broadcast(&db->rcond);
+			pthread_mutex_unlock(&db->rlock);
+			return c;
+		}
+		if (ticket == db->ticket_served && db->nreaders < db->max_readers) {
+			/* None free, room for one more: open it. */
+			int slot = db->nreaders++;
+			db->ticket_served++;
+			if (db->ticket_served != db->ticket_next)
+				pthread_cond_broadcast(&db->rcond);
+			pthread_mutex_unlock(&db->rlock);
+			if (open_reader(db, slot) == 0)
+				return &db->readers[slot];
+			pthread_mutex_lock(&db->rlock);
+			db->max_readers = db->nreaders; /* open no more; wait for one */
+			ticket = db->ticket_next++;
+			continue;
+		}
 		pthread_cond_wait(&db->rcond, &db->rlock);
-	struct db_conn *c = db->free_readers;
-	db->free_readers = c->next_free;
-	pthread_mutex_unlock(&db->rlock);
-	return c;
+	}
 }
 
 void db_reader_put(struct db *db, struct db_conn *c)
@@ -415,7 +707,8 @@ void db_reader_put(struct db *db, struct db_conn *c)
 	pthread_mutex_lock(&db->rlock);
 	c->next_free = db->free_readers;
 	db->free_readers = c;
-	pthread_cond_signal(&db->rcond);
+	if (db->ticket_served != db->ticket_next)
+		pthread_cond_broadcast(&db->rcond);
 	pthread_mutex_unlock(&db->rlock);
 }
 
@@ -469,22 +762,41 @@ int db_open(struct db **out, const char *path, const struct db_options *opt,
 	pthread_cond_init(&db->qcond, NULL);
 	pthread_mutex_init(&db->rlock, NULL);
 	pthread_cond_init(&db->rcond, NULL);
+	pthread_mutex_init(&db->clock, NULL);
+	pthread_cond_init(&db->ccond, NULL);
+	pthread_cond_init(&db->cdone, NULL);
+	db->opt = *opt;
+	db->path = strdup(path);
+	if (!db->path) {
+		snprintf(err, errsize, "out of memory");
+		goto fail;
+	}
 	if (open_conn(&db->writer, path, 0, opt, err, errsize) != 0)
 		goto fail;
 	if (db_migrate(db->writer.h, err, errsize) < 0)
 		goto fail;
-	db->nreaders = opt->read_connections > 0 ? opt->read_connections : 4;
-	db->readers = calloc((size_t)db->nreaders, sizeof(*db->readers));
+	{
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA journal_size_limit=%lld", WAL_SIZE_LIMIT);
+		if (exec_sql(db->writer.h, pragma, err, errsize) != 0)
+			goto fail;
+	}
+	notice_outside_writes(&db->writer);
+	db->writer.epoch = 0;
+	/* Readers open on demand; the first one now, so a database that
+	 * cannot be read fails here. */
+	db->max_readers = opt->read_connections > 0 ? opt->read_connections : 4;
+	db->readers = calloc((size_t)db->max_readers, sizeof(*db->readers));
 	if (!db->readers) {
 		snprintf(err, errsize, "out of memory");
 		goto fail;
 	}
-	for (int i = 0; i < db->nreaders; i++) {
-		if (open_conn(&db->readers[i], path, 1, opt, err, errsize) != 0)
-			goto fail;
-		db->readers[i].next_free = db->free_readers;
-		db->free_readers = &db->readers[i];
-	}
+	if (open_conn(&db->readers[0], path, 1, opt, err, errsize) != 0)
+		goto fail;
+	db->nreaders = 1;
+	db->free_readers = &db->readers[0];
+	if (start_checkpointer(db, err, errsize) != 0)
+		goto fail;
 	if (pthread_create(&db->writer_thread, NULL, writer_main, db) != 0) {
 		snprintf(err, errsize, "cannot start the writer thread");
 		goto fail;
@@ -492,10 +804,12 @@ int db_open(struct db **out, const char *path, const struct db_options *opt,
 	*out = db;
 	return 0;
 fail:
+	stop_checkpointer(db);
 	for (int i = 0; db->readers && i < db->nreaders; i++)
 		conn_close(&db->readers[i]);
 	free(db->readers);
 	conn_close(&db->writer);
+	free(db->path);
 	free(db);
 	return -1;
 }
@@ -509,6 +823,7 @@ void db_close(struct db *db)
 	pthread_cond_signal(&db->qcond);
 	pthread_mutex_unlock(&db->qlock);
 	pthread_join(db->writer_thread, NULL);
+	stop_checkpointer(db);
 	for (int i = 0; i < db->nreaders; i++)
 		conn_close(&db->readers[i]);
 	free(db->readers);
@@ -520,6 +835,10 @@ void db_close(struct db *db)
 	pthread_cond_destroy(&db->qcond);
 	pthread_mutex_destroy(&db->rlock);
 	pthread_cond_destroy(&db->rcond);
+	pthread_mutex_destroy(&db->clock);
+	pthread_cond_destroy(&db->ccond);
+	pthread_cond_destroy(&db->cdone);
+	free(db->path);
 	free(db);
 }
 
@@ -527,6 +846,7 @@ void db_get_stats(struct db *db, struct db_stats *out)
 {
 	out->commits = __atomic_load_n(&db->commits, __ATOMIC_RELAXED);
 	out->jobs = __atomic_load_n(&db->jobs, __ATOMIC_RELAXED);
+	out->checkpoints = __atomic_load_n(&db->checkpoints, __ATOMIC_RELAXED);
 }
 
 /* ---- backup ---- */

@@ -29,7 +29,7 @@ struct db_conn;
 
 struct db_options {
 	int busy_timeout_ms;
-	int read_connections;
+	int read_connections; /* most reader connections, opened on demand */
 };
 
 /* Opens (creating if needed) the database at path and its directory, sets
@@ -51,15 +51,31 @@ typedef int (*db_write_fn)(struct db_conn *c, void *arg);
  * Returns fn's result, DB_ERROR if the commit failed, or DB_STOPPED. */
 int db_write(struct db *db, db_write_fn fn, void *arg);
 
-/* Borrow and return a read connection (blocks while all are in use). */
+/* Borrow and return a read connection (blocks while all are in use;
+ * waiters are served in arrival order). */
 struct db_conn *db_reader_get(struct db *db);
 void db_reader_put(struct db *db, struct db_conn *c);
 
 /* The cached prepared statement for sql on c, reset and with bindings
- * cleared, or NULL (error logged). sql should be a string literal: the cache
- * is keyed by its text. Statements are reset again when the connection is
- * returned, so callers need not reset them. */
+ * cleared, or NULL (error logged). The cache is keyed by the text (a
+ * literal is found by its address first), so SQL built at run time from a
+ * bounded set of shapes is cached too; the least recently used entry goes
+ * when 256 are cached. Statements are reset again when the connection is
+ * returned (or the write job ends), so callers need not reset them. */
 sqlite3_stmt *db_stmt(struct db_conn *c, const char *sql);
+
+/* A number that changes whenever data on the writer connection may differ
+ * from what a cache built from earlier jobs believes: a job was rolled
+ * back, a commit failed, or another process committed. Writer-side caches
+ * (ids of interned rows, say) compare it and start afresh when it moved. */
+unsigned long db_conn_epoch(struct db_conn *c);
+
+/* State a module keeps beside one connection (the writer's caches), found
+ * by the address of a key string the module owns. db_conn_set_state
+ * returns 0, or DB_ERROR when the few slots are taken; destroy (may be
+ * NULL) runs when the connection closes. */
+void *db_conn_state(struct db_conn *c, const char *key);
+int db_conn_set_state(struct db_conn *c, const char *key, void *state, void (*destroy)(void *));
 
 /* The raw handle, for sqlite3_changes(), last_insert_rowid() and errmsg. */
 sqlite3 *db_handle(struct db_conn *c);
@@ -89,6 +105,7 @@ int db_backup(const char *src, const char *dest, char *err, size_t errsize);
 struct db_stats {
 	unsigned long long commits;
 	unsigned long long jobs;
+	unsigned long long checkpoints; /* PASSIVE checkpoints run */
 };
 void db_get_stats(struct db *db, struct db_stats *out);
 

@@ -195,6 +195,8 @@ static int open_db(const struct config *cfg, struct db **db)
 {
 	char err[1024];
 	struct db_options opt = { (int)cfg->busy_timeout_ms, (int)cfg->read_connections };
+	if (opt.read_connections == 0)
+		opt.read_connections = (int)cfg->threads + 4; /* no request waits for one */
 	if (db_open(db, cfg->db, &opt, err, sizeof(err)) != 0) {
 		log_event(LOG_ERROR, "db_open_failed", "db=%s error=\"%s\"", cfg->db, err);
 		return -1;

@@ -1,0 +1,34 @@
+/* cache.h: a bounded in-memory map from (kind, text) to an integer and an
+ * optional text, for the writer's caches (terms.c, definitions.c).
+ *
+ * Direct-mapped: each key has one slot, and a new entry replaces whatever
+ * held it, so memory stays bounded (at most 2^bits entries) and frequently
+ * used keys stay with high probability. Lookups compare the whole key, so a
+ * hit is always exact. Not thread-safe: it has one owner (the writer). */
+#ifndef VERN_LRS_CACHE_H
+#define VERN_LRS_CACHE_H
+
+struct lrs_cache;
+
+struct lrs_cache_entry {
+	long long id;
+	const char *value; /* NULL when none was stored */
+};
+
+/* A cache of 2^bits slots, or NULL when out of memory. */
+struct lrs_cache *lrs_cache_new(unsigned bits);
+
+/* Frees the cache and its entries (a void * for db_conn_set_state). */
+void lrs_cache_free(void *cache);
+
+/* Forgets every entry. */
+void lrs_cache_clear(struct lrs_cache *c);
+
+/* The entry for (kind, key), or NULL. Valid until the next put or clear. */
+const struct lrs_cache_entry *lrs_cache_get(struct lrs_cache *c, int kind, const char *key);
+
+/* Stores (kind, key) -> id, value (copied; value may be NULL). Returns 0,
+ * or -1 when out of memory (the slot is then empty). */
+int lrs_cache_put(struct lrs_cache *c, int kind, const char *key, long long id, const char *value);
+
+#endif

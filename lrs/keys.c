@@ -1,0 +1,407 @@
+/* keys.c: writing statement_keys rows and the statements' lists of them
+ * (see keys.h).
+ *
+ * The common statement (no StatementRef, targeted by nobody) costs one
+ * probe of the small object_ref index, plus its share of a few multi-row
+ * inserts at the end of the batch: rows sorted by (term, seq) land on the
+ * index pages in order. Chains of StatementRefs are followed REF_DEPTH
+ * steps at most (they cannot loop forever when statements target each
+ * other). */
+#include "keys.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "terms.h"
+
+#define REF_DEPTH 8
+#define ROWS_PER_INSERT 32
+
+static int keyset_find(const struct lrs_keyset *s, long long term)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->k[i].term == term)
+			return (int)i;
+	return -1;
+}
+
+/* Adds a term, or marks it direct when it is there already. */
+static int keyset_add(struct lrs_keyset *s, long long term, int direct)
+{
+	int at = keyset_find(s, term);
+	if (at >= 0) {
+		s->k[at].direct |= direct;
+		return 0;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct lrs_key *k = realloc(s->k, cap * sizeof(*k));
+		if (!k)
+			return -1;
+		s->k = k;
+		s->cap = cap;
+	}
+	s->k[s->n++] = (struct lrs_key){ term, direct };
+	return 0;
+}
+
+void lrs_keyset_free(struct lrs_keyset *k)
+{
+	free(k->k);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Adds the keys of a statements.index_keys list. */
+static int keyset_add_list(struct lrs_keyset *s, const char *text)
+{
+	const char *p = text;
+	while (p && *p) {
+		char *end;
+		long long v = strtoll(p, &end, 10);
+		if (end == p)
+			break;
+		if (v >= 0 && keyset_add(s, v >> 1, (int)(v & 1)) != 0)
+			return -1;
+		p = end;
+	}
+	return 0;
+}
+
+char *lrs_keys_text(const struct lrs_keyset *k)
+{
+	size_t size = k->n * 21 + 1, o = 0;
+	char *out = malloc(size);
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (size_t i = 0; i < k->n; i++)
+		o += (size_t)snprintf(out + o, size - o, "%s%lld", i ? " " : "",
+				      k->k[i].term * 2 + k->k[i].direct);
+	return out;
+}
+
+/* The own rows of ex as terms (registrations are a column instead). */
+static int add_own(struct db_conn *c, struct lrs_keyset *s, const struct lrs_extract *ex)
+{
+	for (size_t i = 0; i < ex->nrows; i++) {
+		if (ex->rows[i].kind == LRS_IX_REGISTRATION)
+			continue;
+		long long term;
+		int rc = lrs_term_id(c, ex->rows[i].kind, ex->rows[i].value, &term);
+		if (rc != DB_OK)
+			return rc;
+		if (keyset_add(s, term, ex->rows[i].direct) != 0)
+			return DB_ERROR;
+	}
+	return DB_OK;
+}
+
+/* Adds the rows of the stored statement id (its list holds what it
+ * inherited itself). A target not stored yet hands its rows over when it
+ * comes (lrs_keys_share). */
+static int add_target(struct db_conn *c, struct lrs_keyset *s, const char *id)
+{
+	sqlite3_stmt *st = db_stmt(c, "SELECT index_keys FROM statements WHERE id = ?");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return DB_OK;
+	if (rc != SQLITE_ROW)
+		return db_step_error(c, rc, "statement_target");
+	rc = keyset_add_list(s, (const char *)sqlite3_column_text(st, 0)) == 0 ? DB_OK : DB_ERROR;
+	sqlite3_reset(st);
+	return rc;
+}
+
+int lrs_keys_of(struct db_conn *c, const struct lrs_extract *ex, const char *object_ref,
+		struct lrs_keyset *out)
+{
+	memset(out, 0, sizeof(*out));
+	int rc = add_own(c, out, ex);
+	if (rc == DB_OK && object_ref)
+		rc = add_target(c, out, object_ref);
+	return rc;
+}
+
+int lrs_keys_queue(struct lrs_key_queue *q, const struct lrs_keyset *k, long long seq)
+{
+	if (q->n + k->n > q->cap) {
+		size_t cap = q->cap ? q->cap : 256;
+		while (cap < q->n + k->n)
+			cap *= 2;
+		struct lrs_key_row *r = realloc(q->r, cap * sizeof(*r));
+		if (!r)
+			return DB_ERROR;
+		q->r = r;
+		q->cap = cap;
+	}
+	for (size_t i = 0; i < k->n; i++, q->n++)
+		q->r[q->n] = (struct lrs_key_row){ k->k[i].term, seq, k->k[i].direct, q->n };
+	return DB_OK;
+}
+
+void lrs_key_queue_free(struct lrs_key_queue *q)
+{
+	free(q->r);
+	memset(q, 0, sizeof(*q));
+}
+
+/* ---- sharing rows with statements that target this one ---- */
+
+struct referrer {
+	long long seq;
+	char id[40];
+	int voiding;
+	char *keys;
+};
+
+/* The statements stored earlier whose object targets id (usually none). */
+static int find_referrers(struct db_conn *c, const char *id, struct referrer **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = db_stmt(c, "SELECT seq, id, voiding, index_keys FROM statements "
+				      "WHERE object_ref = ?");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int rc;
+	size_t cap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			struct referrer *r = realloc(*out, cap * sizeof(*r));
+			if (!r) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			*out = r;
+		}
+		struct referrer *r = &(*out)[*n];
+		r->seq = sqlite3_column_int64(st, 0);
+		snprintf(r->id, sizeof(r->id), "%s", (const char *)sqlite3_column_text(st, 1));
+		r->voiding = sqlite3_column_int(st, 2);
+		const char *keys = (const char *)sqlite3_column_text(st, 3);
+		r->keys = strdup(keys ? keys : "");
+		if (!r->keys) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : db_step_error(c, rc, "statement_referrers");
+}
+
+/* Gives referrer r the rows of k it lacks: queued, and added to its list. */
+static int give(struct db_conn *c, struct lrs_key_queue *q, const struct lrs_keyset *k,
+		const struct referrer *r)
+{
+	struct lrs_keyset have = { 0 }, added = { 0 };
+	int rc = keyset_add_list(&have, r->keys) == 0 ? DB_OK : DB_ERROR;
+	for (size_t i = 0; rc == DB_OK && i < k->n; i++)
+		if (keyset_find(&have, k->k[i].term) < 0 &&
+		    (keyset_add(&have, k->k[i].term, k->k[i].direct) != 0 ||
+		     keyset_add(&added, k->k[i].term, k->k[i].direct) != 0))
+			rc = DB_ERROR;
+	if (rc == DB_OK && added.n > 0) {
+		rc = lrs_keys_queue(q, &added, r->seq);
+		char *text = rc == DB_OK ? lrs_keys_text(&have) : NULL;
+		sqlite3_stmt *st = text ? db_stmt(c, "UPDATE statements SET index_keys = ? WHERE seq = ?") : NULL;
+		if (!st) {
+			rc = DB_ERROR;
+		} else {
+			sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, r->seq);
+			rc = db_exec_stmt(c, st, "statement_keys_list");
+		}
+		free(text);
+	}
+	lrs_keyset_free(&have);
+	lrs_keyset_free(&added);
+	return rc;
+}
+
+static int share(struct db_conn *c, struct lrs_key_queue *q, const struct lrs_keyset *k,
+		 const char *id, int depth, int *targeted_by_voiding)
+{
+	if (depth >= REF_DEPTH)
+		return DB_OK;
+	struct referrer *refs;
+	size_t n;
+	int rc = find_referrers(c, id, &refs, &n);
+	for (size_t i = 0; rc == DB_OK && i < n; i++) {
+		if (depth == 0 && refs[i].voiding)
+			*targeted_by_voiding = 1;
+		rc = give(c, q, k, &refs[i]);
+		if (rc == DB_OK)
+			rc = share(c, q, k, refs[i].id, depth + 1, targeted_by_voiding);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(refs[i].keys);
+	free(refs);
+	return rc;
+}
+
+int lrs_keys_share(struct db_conn *c, struct lrs_key_queue *q, const struct lrs_keyset *k,
+		   const char *id, int *targeted_by_voiding)
+{
+	*targeted_by_voiding = 0;
+	return share(c, q, k, id, 0, targeted_by_voiding);
+}
+
+/* ---- writing the queue ---- */
+
+static char insert_sql[ROWS_PER_INSERT + 1][ROWS_PER_INSERT * 8 + 96];
+static pthread_once_t insert_sql_once = PTHREAD_ONCE_INIT;
+
+static void make_insert_sql(void)
+{
+	for (int n = 1; n <= ROWS_PER_INSERT; n++) {
+		size_t o = (size_t)snprintf(insert_sql[n], sizeof(insert_sql[n]),
+					    "INSERT OR IGNORE INTO statement_keys(term, seq, direct) VALUES");
+		for (int i = 0; i < n; i++)
+			o += (size_t)snprintf(insert_sql[n] + o, sizeof(insert_sql[n]) - o, "%s(?,?,?)",
+					      i ? "," : "");
+	}
+}
+
+static int by_term_seq(const void *a, const void *b)
+{
+	const struct lrs_key_row *x = a, *y = b;
+	if (x->term != y->term)
+		return x->term < y->term ? -1 : 1;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->order < y->order ? -1 : (x->order > y->order);
+}
+
+int lrs_keys_flush(struct db_conn *c, struct lrs_key_queue *q)
+{
+	pthread_once(&insert_sql_once, make_insert_sql);
+	qsort(q->r, q->n, sizeof(q->r[0]), by_term_seq);
+	size_t kept = 0;
+	for (size_t i = 0; i < q->n; i++)
+		if (kept == 0 || q->r[i].term != q->r[kept - 1].term || q->r[i].seq != q->r[kept - 1].seq)
+			q->r[kept++] = q->r[i];
+	int rc = DB_OK;
+	for (size_t at = 0; at < kept && rc == DB_OK;) {
+		size_t n = kept - at < ROWS_PER_INSERT ? kept - at : ROWS_PER_INSERT;
+		sqlite3_stmt *st = db_stmt(c, insert_sql[n]);
+		if (!st) {
+			rc = DB_ERROR;
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			sqlite3_bind_int64(st, (int)(3 * i + 1), q->r[at + i].term);
+			sqlite3_bind_int64(st, (int)(3 * i + 2), q->r[at + i].seq);
+			sqlite3_bind_int(st, (int)(3 * i + 3), q->r[at + i].direct);
+		}
+		rc = db_exec_stmt(c, st, "statement_keys_insert");
+		at += n;
+	}
+	q->n = 0;
+	return rc;
+}
+
+/* ---- changing stored statements ---- */
+
+static int delete_rows(struct db_conn *c, long long seq, const char *list)
+{
+	struct lrs_keyset old = { 0 };
+	int rc = keyset_add_list(&old, list) == 0 ? DB_OK : DB_ERROR;
+	sqlite3_stmt *st = db_stmt(c, "DELETE FROM statement_keys WHERE term = ? AND seq = ?");
+	if (!st)
+		rc = DB_ERROR;
+	for (size_t i = 0; rc == DB_OK && i < old.n; i++) {
+		sqlite3_bind_int64(st, 1, old.k[i].term);
+		sqlite3_bind_int64(st, 2, seq);
+		rc = db_exec_stmt(c, st, "statement_keys_delete");
+	}
+	lrs_keyset_free(&old);
+	return rc;
+}
+
+/* The index_keys and object_ref of the statement at seq (malloc'd). */
+static int read_lists(struct db_conn *c, long long seq, char **keys, char **object_ref)
+{
+	*keys = *object_ref = NULL;
+	sqlite3_stmt *st = db_stmt(c, "SELECT index_keys, object_ref FROM statements WHERE seq = ?");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, seq);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return DB_NOTFOUND;
+	if (rc != SQLITE_ROW)
+		return db_step_error(c, rc, "statement_keys_read");
+	const char *k = (const char *)sqlite3_column_text(st, 0);
+	const char *r = (const char *)sqlite3_column_text(st, 1);
+	*keys = strdup(k ? k : "");
+	*object_ref = r ? strdup(r) : NULL;
+	sqlite3_reset(st);
+	return *keys && (!r || *object_ref) ? DB_OK : DB_ERROR;
+}
+
+int lrs_keys_forget(struct db_conn *c, long long seq)
+{
+	char *keys, *object_ref;
+	int rc = read_lists(c, seq, &keys, &object_ref);
+	if (rc == DB_OK)
+		rc = delete_rows(c, seq, keys);
+	free(keys);
+	free(object_ref);
+	return rc == DB_NOTFOUND ? DB_OK : rc;
+}
+
+int lrs_keys_reindex(struct db_conn *c, long long seq, const json_t *statement)
+{
+	char *keys, *object_ref;
+	int rc = read_lists(c, seq, &keys, &object_ref);
+	if (rc != DB_OK) {
+		free(keys);
+		free(object_ref);
+		return rc == DB_NOTFOUND ? DB_OK : rc;
+	}
+	struct lrs_extract ex;
+	struct lrs_keyset k = { 0 };
+	char *text = NULL;
+	if (lrs_extract(statement, &ex) != 0) {
+		free(keys);
+		free(object_ref);
+		return DB_ERROR;
+	}
+	rc = delete_rows(c, seq, keys);
+	if (rc == DB_OK)
+		rc = lrs_keys_of(c, &ex, object_ref, &k);
+	struct lrs_key_queue q = { 0 };
+	if (rc == DB_OK)
+		rc = lrs_keys_queue(&q, &k, seq);
+	if (rc == DB_OK)
+		rc = lrs_keys_flush(c, &q);
+	if (rc == DB_OK && !(text = lrs_keys_text(&k)))
+		rc = DB_ERROR;
+	sqlite3_stmt *st = rc == DB_OK ? db_stmt(c, "UPDATE statements SET index_keys = ?, "
+						    "registration = ? WHERE seq = ?") : NULL;
+	if (rc == DB_OK && !st)
+		rc = DB_ERROR;
+	if (rc == DB_OK) {
+		const char *reg = lrs_extract_registration(&ex);
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+		if (reg)
+			sqlite3_bind_text(st, 2, reg, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, seq);
+		rc = db_exec_stmt(c, st, "statement_keys_list");
+	}
+	free(text);
+	lrs_key_queue_free(&q);
+	lrs_keyset_free(&k);
+	lrs_extract_free(&ex);
+	free(keys);
+	free(object_ref);
+	return rc;
+}

@@ -1,0 +1,21 @@
+/* terms.h: index terms. Every value a statement query can filter on (a
+ * verb id, an activity id, an agent key, a registration, a verb+activity
+ * pair; see extract.h for the kinds) is stored once in lrs_terms and
+ * referred to by its integer id, so the rows of statement_keys (term, seq,
+ * direct) are a few bytes each (011_lrs_terms.sql). */
+#ifndef VERN_LRS_TERMS_H
+#define VERN_LRS_TERMS_H
+
+#include "db.h"
+
+/* Writer only (inside a db_write job): the id of (kind, value), created if
+ * new. Remembers ids in a cache kept beside the writer connection, dropped
+ * whenever db_conn_epoch() moves (a rollback may have removed new terms).
+ * Returns 0 with *id set, or a DB_E* code. */
+int lrs_term_id(struct db_conn *c, int kind, const char *value, long long *id);
+
+/* Any connection: the id of (kind, value). Returns 0 with *id set,
+ * DB_NOTFOUND when no statement ever had that value, or DB_ERROR. */
+int lrs_term_find(struct db_conn *c, int kind, const char *value, long long *id);
+
+#endif

@@ -1,0 +1,15 @@
+/* db_vfs.h: the SQLite VFS Vern's own connections use ("vern"): the
+ * system's VFS, with the writes SQLite makes at consecutive offsets of the
+ * WAL and the database file gathered into one system call each. */
+#ifndef VERN_DB_VFS_H
+#define VERN_DB_VFS_H
+
+#include <sqlite3.h>
+
+#define DB_VFS_NAME "vern"
+
+/* Registers the VFS (once per process; safe to call again). Returns
+ * SQLITE_OK or an SQLite error code. */
+int db_vfs_register(void);
+
+#endif
