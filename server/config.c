@@ -61,6 +61,23 @@ static const struct config_key keys[] = {
 	BOOL(access_log, "true", "log one line per HTTP request"),
 	BOOL(test_endpoints, "false",
 	     "enable /api/test/* endpoints used by the test suite; never in production"),
+	STR(smtp_host, "", "SMTP server for email lessons (empty: mail is queued, not sent)"),
+	LONG(smtp_port, 0, 65535, "0", "SMTP port (0: 25, 587 with starttls, 465 with tls)"),
+	STR(smtp_tls, "starttls", "SMTP encryption: none, starttls (required) or tls (implicit)"),
+	STR(smtp_user, "", "SMTP user name (empty: no authentication)"),
+	STR(smtp_password, "", "SMTP password (better given as VERN_SMTP_PASSWORD; never logged)"),
+	STR(smtp_ca_file, "", "CA certificates for the SMTP server (empty: the system's)"),
+	LONG(smtp_timeout_seconds, 1, 600, "30", "time allowed for one SMTP delivery, in seconds"),
+	STR(mail_from, "Vern <vern@localhost>", "sender of every email, \"Name <address>\""),
+	STR(mail_contact_line, "Spørsmål om opplæringen? Kontakt nærmeste leder eller personvernombudet.",
+	    "contact line at the foot of every email"),
+	LONG(mail_rate_per_minute, 0, 1000000, "600", "most emails sent per minute (0: no limit)"),
+	LONG(mail_connections, 1, 16, "2", "SMTP connections used in parallel"),
+	LONG(mail_max_attempts, 1, 100, "8", "delivery attempts before an email is marked failed"),
+	LONG(mail_link_days, 1, 365, "30", "days a lesson link in an email stays valid"),
+	LONG(mail_session_minutes, 5, 1440, "120", "minutes a sign-in from a lesson link lasts"),
+	LONG(mail_tick_seconds, 1, 3600, "60", "how often campaigns are checked for due lessons"),
+	LONG(mail_keep_days, 1, 3650, "90", "days sent emails are kept in the outbox"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

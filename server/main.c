@@ -17,6 +17,9 @@
 #include "demo.h"
 #include "http.h"
 #include "log.h"
+#include "mail.h"
+#include "mail_cli.h"
+#include "mail_demo.h"
 #include "people_import.h"
 #include "server.h"
 #include "../lrs/auth.h"
@@ -37,6 +40,7 @@ static int cmd_demo(struct config *cfg, int argc, char **argv);
 static int cmd_version(struct config *cfg, int argc, char **argv);
 static int cmd_lrs_client(struct config *cfg, int argc, char **argv);
 static int cmd_people(struct config *cfg, int argc, char **argv);
+static int cmd_mail(struct config *cfg, int argc, char **argv);
 
 static const char *const people_switches[] = { "--dry-run", "--partial", "--force", NULL };
 
@@ -55,6 +59,8 @@ static const struct command commands[] = {
 	  "manage the clients (key and secret) of the xAPI LRS", lrs_client_flags, NULL },
 	{ "people", cmd_people, "import FILE.csv [--dry-run] [--partial] [--force]",
 	  "import units or employees from a CSV export (see README)", NULL, people_switches },
+	{ "mail", cmd_mail, "test ADDRESS | status | keys | rotate-key | retire-key ID",
+	  "send a test email, show the outbox, rotate the keys of lesson links", NULL, NULL },
 	{ "version", cmd_version, "", "print the version", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -199,6 +205,13 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	}
 	if (!srv.cfg.public_url[0])
 		snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "%s", srv.base_url);
+	if (mail_start(&srv, err, sizeof(err)) != 0) {
+		log_event(LOG_ERROR, "mail_start_failed", "error=\"%s\"", err);
+		http_stop(&srv);
+		log_buffer_stop();
+		db_close(srv.db);
+		return 1;
+	}
 	log_event(LOG_INFO, "listening", "url=%s version=%s db=%s threads=%ld",
 		  srv.base_url, VERN_VERSION, cfg->db, cfg->threads);
 
@@ -214,6 +227,7 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	}
 	log_event(LOG_INFO, "stopping", "signal=%s", sig == SIGINT ? "INT" : "TERM");
 	http_stop(&srv);
+	mail_stop(&srv);
 	log_buffer_stop();
 	struct db_stats st;
 	db_get_stats(srv.db, &st);
@@ -267,6 +281,8 @@ static int cmd_demo(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = demo_create(db);
+	if (rc == 0)
+		rc = mail_demo_setup(db);
 	db_close(db);
 	if (rc != 0) {
 		fprintf(stderr, "vern demo: the demo data could not be written\n");
@@ -302,6 +318,16 @@ static int cmd_people(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = people_command(db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
+static int cmd_mail(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = mail_command(cfg, db, argc, argv);
 	db_close(db);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #define VERN_VERSION "0.1.0"
 
 struct db;
+struct mail;
 struct mg_context;
 
 struct server {
@@ -21,6 +22,7 @@ struct server {
 	char base_url[CONFIG_STR_MAX]; /* http://host:port as actually bound */
 	int port;
 	time_t started;
+	struct mail *mail; /* email delivery (server/mail.c), NULL when not started */
 };
 
 #endif
