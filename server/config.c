@@ -74,6 +74,7 @@ static const struct config_key keys[] = {
 	LONG(mail_rate_per_minute, 0, 1000000, "600", "most emails sent per minute (0: no limit)"),
 	LONG(mail_connections, 1, 16, "2", "SMTP connections used in parallel"),
 	LONG(mail_max_attempts, 1, 100, "8", "delivery attempts before an email is marked failed"),
+	LONG(mail_retry_seconds, 1, 3600, "60", "wait before retrying a refused email (doubles each time, at most 6 h)"),
 	LONG(mail_link_days, 1, 365, "30", "days a lesson link in an email stays valid"),
 	LONG(mail_session_minutes, 5, 1440, "120", "minutes a sign-in from a lesson link lasts"),
 	LONG(mail_tick_seconds, 1, 3600, "60", "how often campaigns are checked for due lessons"),

@@ -42,6 +42,7 @@ struct config {
 	long mail_rate_per_minute;
 	long mail_connections;
 	long mail_max_attempts;
+	long mail_retry_seconds;
 	long mail_link_days;
 	long mail_session_minutes;
 	long mail_tick_seconds;

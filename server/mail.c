@@ -203,7 +203,7 @@ static void deliver(struct mail *m, struct smtp_client *client, const struct com
 	case SMTP_TEMPFAIL:
 	case SMTP_PERMFAIL: {
 		int final = res == SMTP_PERMFAIL || r.attempts + 1 >= srv->cfg.mail_max_attempts;
-		long long next = now + backoff_ms(r.attempts + 1, 60000, 6 * 3600000LL);
+		long long next = now + backoff_ms(r.attempts + 1, srv->cfg.mail_retry_seconds * 1000, 6 * 3600000LL);
 		outbox_mark_failed(srv->db, id, next, 1, final, err);
 		log_event(final ? LOG_WARN : LOG_INFO, final ? "mail_failed" : "mail_deferred",
 			  "id=%lld kind=%s attempts=%d error=%s", id, r.kind, r.attempts + 1,

@@ -43,7 +43,7 @@ static int links_list(const struct compose_ctx *x, const struct outbox_row *r, j
 			continue;
 		struct mail_link l = { .employee_id = r->employee_id, .campaign_id = campaign, .expires = exp };
 		snprintf(l.course_id, sizeof l.course_id, "%s", course);
-		char url[512];
+		char url[800];
 		if (mail_link_url(x, &l, url, sizeof url) != 0)
 			continue;
 		mail_buf_printf(&t, "%s- %s:\n  %s", i ? "\n\n" : "", title, url);
@@ -137,7 +137,7 @@ int mail_compose_vars(const struct compose_ctx *x, const struct outbox_row *r, j
 	if (json_object_get(vars, "lessons"))
 		return links_list(x, r, vars, exp);
 	if (json_object_get(vars, "staff")) {
-		char url[600];
+		char url[800];
 		snprintf(url, sizeof url, "%s/leder", x->public_url);
 		set_str(vars, "lederside", url);
 		return digest_list(vars);
@@ -146,7 +146,7 @@ int mail_compose_vars(const struct compose_ctx *x, const struct outbox_row *r, j
 		struct mail_link l = { .employee_id = r->employee_id, .campaign_id = r->campaign_id,
 				       .expires = exp };
 		snprintf(l.course_id, sizeof l.course_id, "%s", r->course_id);
-		char url[512];
+		char url[800];
 		if (mail_link_url(x, &l, url, sizeof url) != 0)
 			return -1;
 		set_str(vars, "lenke", url);

@@ -122,32 +122,39 @@ static int ascii_printable(const char *s)
 	return 1;
 }
 
-/* RFC 2047 B encoded words of at most 45 bytes of UTF-8 each (75
- * characters on the wire), split between characters, folded with CRLF SP. */
-static void encoded_words(struct mail_buf *b, const char *s)
+/* RFC 2047 B encoded words, split between characters and folded with
+ * CRLF SP so no line passes 76 characters. col is where the first word
+ * starts; returns the column after the last one. */
+static size_t encoded_words(struct mail_buf *b, const char *s, size_t col)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
 	int first = 1;
 	while (n > 0) {
+		if (!first) {
+			mail_buf_puts(b, "\r\n ");
+			col = 1;
+		}
+		/* "=?UTF-8?B?" + base64 + "?=": 12 + 4 per 3 bytes. */
+		size_t room = col + 12 + 8 <= 76 ? (76 - col - 12) / 4 * 3 : 3;
 		size_t take = 0;
 		while (take < n) {
 			size_t l = utf8_seq_len(p + take, n - take);
 			if (l == 0)
 				l = 1;
-			if (take + l > 45)
+			if (take + l > room && take > 0)
 				break;
 			take += l;
 		}
-		char b64[64];
+		char b64[128];
 		sodium_bin2base64(b64, sizeof b64, p, take, sodium_base64_VARIANT_ORIGINAL);
-		if (!first)
-			mail_buf_puts(b, "\r\n ");
 		mail_buf_printf(b, "=?UTF-8?B?%s?=", b64);
+		col += 12 + strlen(b64);
 		first = 0;
 		p += take;
 		n -= take;
 	}
+	return col;
 }
 
 static void header_text(struct mail_buf *b, const char *name, const char *value)
@@ -156,11 +163,12 @@ static void header_text(struct mail_buf *b, const char *name, const char *value)
 	if (ascii_printable(value) && !strstr(value, "=?") && strlen(name) + 2 + strlen(value) <= 78)
 		mail_buf_puts(b, value);
 	else
-		encoded_words(b, value);
+		encoded_words(b, value, strlen(name) + 2);
 	mail_buf_puts(b, "\r\n");
 }
 
-static void mailbox(struct mail_buf *b, const char *name, const char *addr)
+/* Name <addr> after "Header: " (col characters). */
+static void mailbox(struct mail_buf *b, const char *name, const char *addr, size_t col)
 {
 	if (!name || !name[0]) {
 		mail_buf_puts(b, addr);
@@ -173,18 +181,24 @@ static void mailbox(struct mail_buf *b, const char *name, const char *addr)
 				plain = 0;
 		if (plain) {
 			mail_buf_puts(b, name);
+			col += strlen(name);
 		} else {
 			mail_buf_puts(b, "\"");
 			for (const char *p = name; *p; p++) {
-				if (*p == '"' || *p == '\\')
+				if (*p == '"' || *p == '\\') {
 					mail_buf_puts(b, "\\");
+					col++;
+				}
 				mail_buf_add(b, p, 1);
 			}
 			mail_buf_puts(b, "\"");
+			col += strlen(name) + 2;
 		}
 	} else {
-		encoded_words(b, name);
+		col = encoded_words(b, name, col);
 	}
+	if (col + 3 + strlen(addr) > 78)
+		mail_buf_puts(b, "\r\n");
 	mail_buf_printf(b, " <%s>", addr);
 }
 
@@ -281,9 +295,9 @@ int mime_build(const struct mime_message *m, char **out, size_t *outlen, char *e
 	localtime_r(&m->date, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm);
 	mail_buf_printf(&b, "Date: %s\r\nFrom: ", date);
-	mailbox(&b, m->from_name, m->from_addr);
+	mailbox(&b, m->from_name, m->from_addr, 6);
 	mail_buf_puts(&b, "\r\nTo: ");
-	mailbox(&b, m->to_name, m->to_addr);
+	mailbox(&b, m->to_name, m->to_addr, 4);
 	mail_buf_puts(&b, "\r\n");
 	header_text(&b, "Subject", m->subject);
 	mail_buf_printf(&b, "Message-ID: <%s>\r\n"
@@ -300,7 +314,7 @@ int mime_build(const struct mime_message *m, char **out, size_t *outlen, char *e
 				   NULL, 0);
 		sodium_bin2hex(hexs, sizeof hexs, h, sizeof h);
 		snprintf(boundary, sizeof boundary, "=_vern_%s", hexs);
-		mail_buf_printf(&b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", boundary);
+		mail_buf_printf(&b, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n", boundary);
 		mail_buf_printf(&b, "--%s\r\n", boundary);
 		part(&b, "text/plain", m->text);
 		mail_buf_printf(&b, "--%s\r\n", boundary);

@@ -21,7 +21,7 @@ struct db;
 #define MAIL_KEY_BYTES 32
 #define MAIL_KEYS_MAX 16
 #define MAIL_COURSE_MAX 127
-#define MAIL_TOKEN_MAX 200 /* base64url text incl. NUL, for the longest course id */
+#define MAIL_TOKEN_MAX 256 /* base64url text incl. NUL, for the longest course id */
 
 struct mail_key {
 	unsigned id;
