@@ -14,7 +14,7 @@
 DEB_PACKAGES := build-essential pkg-config libcivetweb-dev libsqlite3-dev \
 	libjansson-dev libsodium-dev liblua5.4-dev libarchive-dev libexpat1-dev \
 	libcmark-dev sqlite3 nodejs npm wrk clang libclang-rt-14-dev \
-	libcurl4-openssl-dev python3-aiosmtpd
+	libcurl4-openssl-dev python3-aiosmtpd openssl
 
 CC      ?= cc
 PKGS    := jansson sqlite3 libsodium lua5.4 libarchive expat libcmark libcurl

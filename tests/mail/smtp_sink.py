@@ -28,7 +28,9 @@ from aiosmtpd.smtp import SMTP, AuthResult
 
 class Handler:
     def __init__(self, args):
-        self.maildir = mailbox.Maildir(args.maildir, create=True)
+        for sub in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(args.maildir, sub), exist_ok=True)
+        self.maildir = mailbox.Maildir(args.maildir, create=False)
         self.log = open(os.path.join(args.maildir, "log.jsonl"), "a", encoding="utf-8")
         self.reject = re.compile(args.reject_rcpt) if args.reject_rcpt else None
         self.tempfail = re.compile(args.tempfail_rcpt) if args.tempfail_rcpt else None
