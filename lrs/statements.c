@@ -18,12 +18,14 @@
 #include <string.h>
 
 #include "attachments.h"
+#include "completions.h"
 #include "config.h"
 #include "db.h"
 #include "extract.h"
 #include "log.h"
 #include "multipart.h"
 #include "query.h"
+#include "host.h"
 #include "server.h"
 #include "validate.h"
 
@@ -53,6 +55,7 @@ struct batch {
 	int nparts;
 	int has_attachments;
 	char error[300];        /* set by the writer on DB_CONFLICT / DB_INVALID */
+	const char *home_page;  /* employees' agents: completions_on_store */
 };
 
 /* Written only by the writer thread: stored times never go backwards. */
@@ -324,6 +327,9 @@ static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, con
 		if ((rc = db_exec_stmt(c, st, "statement_void")) != DB_OK)
 			return rc;
 	}
+	if ((rc = completions_on_store(c, b->home_page, p->received, p->id,
+				       p->voiding ? p->object_ref : NULL, stored_ms)) != DB_OK)
+		return rc;
 
 	st = db_stmt(c, "INSERT INTO activities(id, definition) VALUES(?1, ?2) "
 			"ON CONFLICT(id) DO UPDATE SET definition = CASE "
@@ -406,6 +412,7 @@ static int store(struct lrs_ctx *x, json_t *arr, int single, const struct lrs_pa
 		return 503;
 	}
 	b->client_id = x->client.id;
+	b->home_page = x->srv->cfg.public_url;
 	b->parts = parts;
 	b->nparts = nparts;
 	char err[300];
@@ -436,6 +443,10 @@ static int store(struct lrs_ctx *x, json_t *arr, int single, const struct lrs_pa
 		lrs_send_error(x, 503, "storage_failed", "the statements were not stored; try again");
 		return 503;
 	}
+	for (size_t i = 0; i < b->n; i++)
+		if (!b->items[i].existed)
+			plugin_host_on_statement(x->srv->plugins, b->items[i].verb, b->items[i].json,
+						 b->items[i].len);
 	return 0;
 }
 

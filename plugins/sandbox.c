@@ -5,8 +5,10 @@
  *    growth past the cap while sandboxed code runs (depth > 0);
  *  - time: sandbox_hook runs every 1000 VM instructions and raises
  *    "instruction budget exceeded" when the call's budget is spent (memory
- *    growth is charged to it too). pcall and xpcall are replaced so that a
- *    script cannot catch that error and carry on;
+ *    growth and the host's API work, sandbox_charge, are charged to it too),
+ *    or "time budget exceeded" past the call's wall-clock deadline. pcall
+ *    and xpcall are replaced so that a script cannot catch that error and
+ *    carry on;
  *  - reach: sandbox_setup opens only base, string, table, math, utf8 and a
  *    three-function os, then removes or narrows what could touch files,
  *    load bytecode or run code outside the hook (__gc finalizers run with
@@ -17,6 +19,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,8 +39,28 @@ struct sandbox {
 	int step;         /* hook interval, at most the whole budget */
 	int depth;        /* sandbox calls under way; the cap applies when > 0 */
 	int stopped;      /* the budget is spent: nothing may catch it */
+	const char *why;  /* which budget: the error message */
+	long long deadline_ms; /* CLOCK_MONOTONIC; 0: none */
+	void *user;
 	char name[64];
 };
+
+static long long sandbox_clock_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void sandbox_set_user(struct sandbox *sb, void *user)
+{
+	sb->user = user;
+}
+
+void *sandbox_user(const struct sandbox *sb)
+{
+	return sb->user;
+}
 
 struct sandbox *sandbox_of(lua_State *L)
 {
@@ -88,6 +111,9 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		sb->remaining -= (long)((nsize - old) / SANDBOX_BYTES_PER_INSTRUCTION);
 		if (sb->remaining <= 0)  /* stop at the next instruction */
 			lua_sethook(sb->L, sandbox_hook, LUA_MASKCOUNT, 1);
+		else if (nsize - old >= (1 << 20) && sb->deadline_ms &&
+			 sandbox_clock_ms() > sb->deadline_ms)
+			lua_sethook(sb->L, sandbox_hook, LUA_MASKCOUNT, 1);
 	}
 	return p;
 }
@@ -100,13 +126,53 @@ static void sandbox_hook(lua_State *L, lua_Debug *ar)
 	struct sandbox *sb = sandbox_of(L);
 
 	sb->remaining -= sb->step;
-	if (sb->remaining > 0 && !sb->stopped)
+	if (!sb->stopped && sb->remaining > 0 &&
+	    (!sb->deadline_ms || sandbox_clock_ms() <= sb->deadline_ms))
 		return;
+	if (!sb->stopped)
+		sb->why = sb->remaining > 0 ? "time budget exceeded" : "instruction budget exceeded";
 	sb->stopped = 1;
 	luaL_where(L, 0);
-	lua_pushliteral(L, "instruction budget exceeded");
+	lua_pushstring(L, sb->why);
 	lua_concat(L, 2);
 	lua_error(L);
+}
+
+int sandbox_charge(struct sandbox *sb, long instructions)
+{
+	if (sb->depth == 0)
+		return 0;
+	sb->remaining -= instructions;
+	if (sb->stopped)
+		return -1;
+	if (sb->remaining > 0 && (!sb->deadline_ms || sandbox_clock_ms() <= sb->deadline_ms))
+		return 0;
+	sb->why = sb->remaining > 0 ? "time budget exceeded" : "instruction budget exceeded";
+	sb->stopped = 1;
+	lua_sethook(sb->L, sandbox_hook, LUA_MASKCOUNT, 1);
+	return -1;
+}
+
+int sandbox_budget_error(lua_State *L)
+{
+	struct sandbox *sb = sandbox_of(L);
+
+	sb->stopped = 1;
+	if (!sb->why)
+		sb->why = "instruction budget exceeded";
+	luaL_where(L, 1);
+	lua_pushstring(L, sb->why);
+	lua_concat(L, 2);
+	return lua_error(L);
+}
+
+void sandbox_set_budget(struct sandbox *sb, long instructions, long time_ms)
+{
+	if (instructions > 0)
+		sb->lim.instructions = instructions;
+	sb->lim.time_ms = time_ms > 0 ? time_ms : 0;
+	sb->step = sb->lim.instructions < SANDBOX_HOOK_STEP ? (int)sb->lim.instructions
+							    : SANDBOX_HOOK_STEP;
 }
 
 /* Only reached by a bug of ours (an error outside lua_pcall); Lua aborts
@@ -128,6 +194,8 @@ static void sandbox_enter(struct sandbox *sb)
 		return;
 	sb->remaining = sb->lim.instructions;
 	sb->stopped = 0;
+	sb->why = NULL;
+	sb->deadline_ms = sb->lim.time_ms > 0 ? sandbox_clock_ms() + sb->lim.time_ms : 0;
 	lua_sethook(sb->L, sandbox_hook, LUA_MASKCOUNT, sb->step);
 }
 
@@ -369,15 +437,21 @@ int sandbox_call(struct sandbox *sb, int nargs, int nresults, char *err,
 	return 0;
 }
 
-int sandbox_load_string(struct sandbox *sb, const char *chunkname,
-			const char *src, size_t len, char *err, size_t errlen)
+static int sandbox_run_string(struct sandbox *sb, const char *chunkname, const char *src,
+			      size_t len, int nresults, char *err, size_t errlen)
 {
 	sandbox_enter(sb);
 	const int status = luaL_loadbufferx(sb->L, src, len, chunkname, "t");
 	sb->depth--;
 	if (status != LUA_OK)
 		return sandbox_fail(sb, status, err, errlen);
-	return sandbox_call(sb, 0, 0, err, errlen);
+	return sandbox_call(sb, 0, nresults, err, errlen);
+}
+
+int sandbox_load_string(struct sandbox *sb, const char *chunkname,
+			const char *src, size_t len, char *err, size_t errlen)
+{
+	return sandbox_run_string(sb, chunkname, src, len, 0, err, errlen);
 }
 
 /* Reads the whole file into a malloc'ed buffer; a file larger than max
@@ -427,6 +501,12 @@ out:
 int sandbox_load_file(struct sandbox *sb, const char *path, char *err,
 		      size_t errlen)
 {
+	return sandbox_run_file(sb, path, 0, err, errlen);
+}
+
+int sandbox_run_file(struct sandbox *sb, const char *path, int nresults, char *err,
+		     size_t errlen)
+{
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
 	char chunkname[256];
@@ -440,7 +520,7 @@ int sandbox_load_file(struct sandbox *sb, const char *path, char *err,
 	}
 	if (sandbox_read_file(path, sb->lim.memory_bytes, &src, &len, err, errlen) != 0)
 		return -1;
-	const int rc = sandbox_load_string(sb, chunkname, src, len, err, errlen);
+	const int rc = sandbox_run_string(sb, chunkname, src, len, nresults, err, errlen);
 	free(src);
 	return rc;
 }

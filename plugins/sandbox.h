@@ -24,6 +24,7 @@ struct sandbox_limits {
 	size_t memory_bytes;  /* cap on the state's live heap, > 0 */
 	long instructions;    /* VM instructions per load or call, > 0;
 			       * every 64 bytes allocated count as one */
+	long time_ms;         /* wall-clock time per load or call; 0: none */
 };
 
 /* Creates a sandbox named name (at most 63 bytes, used in messages and by
@@ -42,6 +43,21 @@ void sandbox_free(struct sandbox *sb);
  * and cannot raise an unprotected error. */
 lua_State *sandbox_lua(struct sandbox *sb);
 
+/* Changes the budget of the next outermost load or call (instructions > 0;
+ * time_ms 0 means no time limit). */
+void sandbox_set_budget(struct sandbox *sb, long instructions, long time_ms);
+
+/* Charges work done outside the VM (an API function reading rows) to the
+ * budget of the call under way. Returns 0, or -1 once the instruction or
+ * time budget is spent: the caller then raises an error with
+ * sandbox_budget_error, which no pcall in the script can catch. */
+int sandbox_charge(struct sandbox *sb, long instructions);
+int sandbox_budget_error(lua_State *L);
+
+/* A pointer the owner keeps with the sandbox (the plugin state). */
+void sandbox_set_user(struct sandbox *sb, void *user);
+void *sandbox_user(const struct sandbox *sb);
+
 /* The sandbox that owns L (any API function can find its plugin), and its
  * name. */
 struct sandbox *sandbox_of(lua_State *L);
@@ -53,6 +69,11 @@ const char *sandbox_name(const struct sandbox *sb);
  * stack is left as it was. */
 int sandbox_load_file(struct sandbox *sb, const char *path, char *err,
 		      size_t errlen);
+
+/* The same, keeping nresults values the file returns on the stack (on
+ * success only). */
+int sandbox_run_file(struct sandbox *sb, const char *path, int nresults, char *err,
+		     size_t errlen);
 
 /* Same for source held in memory; chunkname as for lua_load ("@file" or
  * "=name"). */

@@ -42,9 +42,33 @@ static const struct config_key keys[] = {
 	STR(data_dir, "./vern-data", "directory for course content and uploads (flag --data)"),
 	STR(public_url, "", "base URL in links and emails (default http://<listen>)"),
 	STR(www_dir, "./admin/www", "directory of the web pages, styles and scripts"),
+	STR(content_origin, "",
+	    "origin (scheme://host[:port]) that serves uploaded course content, apart from "
+	    "public_url so content can never use a signed-in session; empty: public_url"),
+	LONG(max_upload_bytes, 1024, 4L << 30, "536870912",
+	     "largest course package accepted by the upload endpoint, in bytes"),
 	{ "log_level", CT_LOGLEVEL, offsetof(struct config, log_level),
 	  sizeof(((struct config *)0)->log_level), 0, 0, "info",
 	  "lowest level logged: debug, info, warn or error" },
+	STR(vendor_dir, "./build/vendor", "directory of the scripts the build copies from npm packages"),
+	STR(totp_issuer, "Vern", "name shown for Vern in authenticator apps (TOTP)"),
+	LONG(session_minutes, 5, 10080, "480", "how long a sign-in lasts, in minutes"),
+	LONG(login_max_failures, 1, 100, "5",
+	     "failed sign-ins in a row that lock an account"),
+	LONG(login_lockout_minutes, 1, 1440, "15", "how long a locked account stays locked"),
+	LONG(login_ip_limit, 1, 1000000, "30",
+	     "sign-in attempts one IP address may make per login_ip_window_seconds"),
+	LONG(login_ip_window_seconds, 10, 86400, "300", "window of the per-IP sign-in limit"),
+	LONG(retention_statement_days, 1, 36500, "730",
+	     "days raw xAPI statements and attempt data are kept before retention applies"),
+	LONG(retention_inactive_days, 1, 36500, "365",
+	     "days after an employee left before their raw data is removed"),
+	LONG(retention_hour, 0, 23, "3", "hour of the day the daily retention job runs"),
+	BOOL(retention_delete_statements, "false",
+	     "delete old statements instead of pseudonymising them"),
+	BOOL(retention_job, "true", "run the retention job daily inside `vern serve`"),
+	BOOL(demo_mode, "false",
+	     "let the demo accounts of `vern demo` sign in (known passwords, no TOTP); never in production"),
 	LONG(threads, 2, 1024, "32", "HTTP worker threads"),
 	LONG(max_body_bytes, 1024, 1L << 30, "8388608",
 	     "largest request body accepted by any endpoint, in bytes"),
@@ -79,6 +103,13 @@ static const struct config_key keys[] = {
 	LONG(mail_session_minutes, 5, 1440, "120", "minutes a sign-in from a lesson link lasts"),
 	LONG(mail_tick_seconds, 1, 3600, "60", "how often campaigns are checked for due lessons"),
 	LONG(mail_keep_days, 1, 3650, "90", "days sent emails are kept in the outbox"),
+	STR(plugins_dir, "plugins", "folder of the Lua plugins (*.lua); plugin.NAME.KEY = value sets their options"),
+	LONG(plugins_memory_mb, 1, 4096, "32", "memory cap of each plugin Lua state, in MB"),
+	LONG(plugins_instructions, 1000, 100000000000L, "20000000",
+	     "Lua instructions per plugin hook or report call (daily() gets 50 times more)"),
+	LONG(plugins_call_ms, 10, 600000, "2000",
+	     "time per plugin hook or report call, in milliseconds (daily() gets 50 times more)"),
+	LONG(plugins_daily_hour, -1, 23, "2", "local hour when plugins' daily() runs; -1: never by itself"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -189,10 +220,45 @@ void config_defaults(struct config *cfg)
 		(void)apply(cfg, &keys[i], keys[i].def, err, sizeof(err));
 }
 
+/* plugin.NAME.KEY = value: kept for the plugin host (names [a-z0-9_]). */
+static int set_plugin_setting(struct config *cfg, const char *key, const char *value,
+			      char *err, size_t errsize)
+{
+	const char *name = key + 7, *dot = strchr(name, '.');
+	int ok = dot && dot > name && dot[1] && strlen(name) < sizeof(cfg->plugin_settings[0].key);
+	for (const char *p = name; ok && *p; p++)
+		ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+		     (*p == '.' && p == dot);
+	if (!ok) {
+		snprintf(err, errsize, "config key %s: expected plugin.NAME.KEY (a-z, 0-9, _)", key);
+		return -1;
+	}
+	if (strlen(value) >= sizeof(cfg->plugin_settings[0].value)) {
+		snprintf(err, errsize, "config key %s: value longer than %zu bytes", key,
+			 sizeof(cfg->plugin_settings[0].value) - 1);
+		return -1;
+	}
+	int i = 0;
+	while (i < cfg->nplugin_settings && strcmp(cfg->plugin_settings[i].key, name) != 0)
+		i++;
+	if (i == CONFIG_PLUGIN_SETTINGS_MAX) {
+		snprintf(err, errsize, "config key %s: more than %d plugin settings", key,
+			 CONFIG_PLUGIN_SETTINGS_MAX);
+		return -1;
+	}
+	snprintf(cfg->plugin_settings[i].key, sizeof(cfg->plugin_settings[i].key), "%s", name);
+	snprintf(cfg->plugin_settings[i].value, sizeof(cfg->plugin_settings[i].value), "%s", value);
+	if (i == cfg->nplugin_settings)
+		cfg->nplugin_settings++;
+	return 0;
+}
+
 int config_set(struct config *cfg, const char *key, const char *value,
 	       char *err, size_t errsize)
 {
 	const struct config_key *k = find_key(key, strlen(key));
+	if (!k && strncmp(key, "plugin.", 7) == 0)
+		return set_plugin_setting(cfg, key, value, err, errsize);
 	if (!k) {
 		snprintf(err, errsize, "unknown config key '%s'", key);
 		return -1;

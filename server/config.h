@@ -11,6 +11,14 @@
 #include <stddef.h>
 
 #define CONFIG_STR_MAX 512
+#define CONFIG_PLUGIN_SETTINGS_MAX 64
+
+/* A `plugin.NAME.KEY = value` line, kept for the plugin NAME (see
+ * plugins/host.h). key is "NAME.KEY". */
+struct config_plugin_setting {
+	char key[96];
+	char value[256];
+};
 
 struct config {
 	char listen[CONFIG_STR_MAX];       /* ADDR:PORT */
@@ -18,7 +26,22 @@ struct config {
 	char data_dir[CONFIG_STR_MAX];     /* uploaded content, backups */
 	char public_url[CONFIG_STR_MAX];   /* base URL used in links */
 	char www_dir[CONFIG_STR_MAX];      /* the admin pages (admin/www) */
+	char content_origin[CONFIG_STR_MAX]; /* origin serving course content; "" = public_url */
+	long max_upload_bytes;             /* course package uploads */
 	char log_level[16];
+	char vendor_dir[CONFIG_STR_MAX];   /* scripts from npm packages (build/vendor) */
+	char totp_issuer[64];              /* sign-in and retention (admin/) */
+	long session_minutes;
+	long login_max_failures;
+	long login_lockout_minutes;
+	long login_ip_limit;
+	long login_ip_window_seconds;
+	long retention_statement_days;
+	long retention_inactive_days;
+	long retention_hour;
+	int retention_delete_statements;
+	int retention_job;
+	int demo_mode;
 	long threads;
 	long max_body_bytes;
 	long max_header_bytes;
@@ -47,6 +70,13 @@ struct config {
 	long mail_session_minutes;
 	long mail_tick_seconds;
 	long mail_keep_days;
+	char plugins_dir[CONFIG_STR_MAX];  /* folder of *.lua plugins */
+	long plugins_memory_mb;            /* per Lua state */
+	long plugins_instructions;         /* per hook or report call */
+	long plugins_call_ms;              /* per hook or report call */
+	long plugins_daily_hour;           /* local hour daily() runs; -1: never */
+	struct config_plugin_setting plugin_settings[CONFIG_PLUGIN_SETTINGS_MAX];
+	int nplugin_settings;
 };
 
 /* Fills cfg with the built-in defaults. */

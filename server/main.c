@@ -21,8 +21,17 @@
 #include "mail_cli.h"
 #include "mail_demo.h"
 #include "people_import.h"
+#include "pidfile.h"
+#include "../courses/import.h"
+#include "../courses/native.h"
 #include "server.h"
+#include "../plugins/cli.h"
+#include "../plugins/host.h"
 #include "../lrs/auth.h"
+#include "admin_state.h"
+#include "demo_accounts.h"
+#include "retention.h"
+#include "user_cli.h"
 
 struct command {
 	const char *name;
@@ -41,10 +50,19 @@ static int cmd_version(struct config *cfg, int argc, char **argv);
 static int cmd_lrs_client(struct config *cfg, int argc, char **argv);
 static int cmd_people(struct config *cfg, int argc, char **argv);
 static int cmd_mail(struct config *cfg, int argc, char **argv);
+static int cmd_plugins(struct config *cfg, int argc, char **argv);
+static int cmd_course(struct config *cfg, int argc, char **argv);
+static int cmd_user(struct config *cfg, int argc, char **argv);
+static int cmd_retention(struct config *cfg, int argc, char **argv);
 
 static const char *const people_switches[] = { "--dry-run", "--partial", "--force", NULL };
 
+static const char *const course_flags[] = { "--id", "--title", "--minutes", "--valid-months", NULL };
+
 static const char *const lrs_client_flags[] = { "--name", "--key", "--secret", "--scope", NULL };
+static const char *const user_flags[] = { "--employee", "--role", "--name", NULL };
+static const char *const user_switches[] = { "--generate", NULL };
+static const char *const retention_flags[] = { "--now", NULL };
 
 static const struct command commands[] = {
 	{ "serve", cmd_serve, "[--config FILE] [--listen ADDR:PORT] [--db PATH] [--data DIR]",
@@ -61,6 +79,19 @@ static const struct command commands[] = {
 	  "import units or employees from a CSV export (see README)", NULL, people_switches },
 	{ "mail", cmd_mail, "test ADDRESS | status | keys | rotate-key | retire-key ID",
 	  "send a test email, show the outbox, rotate the keys of lesson links", NULL, NULL },
+	{ "plugins", cmd_plugins, "list | check FILE.lua | reload",
+	  "list the Lua plugins, check one, or make the running server reload them", NULL, NULL },
+	{ "course", cmd_course,
+	  "import FILE.zip|FOLDER [--id ID] [--title T] [--minutes N] [--valid-months N] | list | "
+	  "build SRC_DIR OUT_DIR",
+	  "import SCORM 1.2, SCORM 2004 and cmi5 packages and native course folders; build checks "
+	  "a native course folder", course_flags, NULL },
+	{ "user", cmd_user,
+	  "add USERNAME [--employee ID] [--role ROLE]... | passwd USERNAME | totp-reset USERNAME | "
+	  "roles USERNAME [--role ROLE]... | unlock USERNAME | list | remove USERNAME",
+	  "manage sign-in accounts (roles: admin, hr, ombud, leader:UNIT)", user_flags, user_switches },
+	{ "retention", cmd_retention, "run [--now YYYY-MM-DD] | policy",
+	  "apply the retention policy now (the server also runs it daily)", retention_flags, NULL },
 	{ "version", cmd_version, "", "print the version", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -195,19 +226,35 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &srv.db) != 0)
 		return 1;
 	char err[1024];
+	if (plugin_host_open(&srv.plugins, &srv.cfg, srv.db, err, sizeof(err)) != 0)
+		log_event(LOG_ERROR, "plugins_failed", "error=\"%s\"", err);
 	if (srv.cfg.access_log)
 		log_buffer_start();
 	if (http_start(&srv, err, sizeof(err)) != 0) {
 		log_buffer_stop();
 		log_event(LOG_ERROR, "listen_failed", "error=\"%s\"", err);
+		plugin_host_close(srv.plugins);
 		db_close(srv.db);
 		return 1;
 	}
 	if (!srv.cfg.public_url[0])
 		snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "%s", srv.base_url);
+	if (srv.plugins && plugin_host_start(srv.plugins, srv.cfg.public_url) != 0)
+		log_event(LOG_ERROR, "plugins_failed", "error=\"the plugin worker did not start\"");
+	if (pidfile_write(srv.cfg.data_dir, err, sizeof(err)) != 0)
+		log_event(LOG_WARN, "pidfile_failed", "error=\"%s\"", err);
+	if (admin_start(&srv) != 0) {
+		http_stop(&srv);
+		log_buffer_stop();
+		db_close(srv.db);
+		return 1;
+	}
 	if (mail_start(&srv, err, sizeof(err)) != 0) {
 		log_event(LOG_ERROR, "mail_start_failed", "error=\"%s\"", err);
 		http_stop(&srv);
+		plugin_host_close(srv.plugins);
+		pidfile_remove(srv.cfg.data_dir);
+		admin_stop(&srv);
 		log_buffer_stop();
 		db_close(srv.db);
 		return 1;
@@ -220,7 +267,8 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_event(LOG_INFO, "reload", "what=nothing_to_reload");
+			log_event(LOG_INFO, "reload", "what=plugins");
+			plugin_host_reload(srv.plugins);
 			continue;
 		}
 		break;
@@ -228,6 +276,9 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	log_event(LOG_INFO, "stopping", "signal=%s", sig == SIGINT ? "INT" : "TERM");
 	http_stop(&srv);
 	mail_stop(&srv);
+	plugin_host_close(srv.plugins);
+	pidfile_remove(srv.cfg.data_dir);
+	admin_stop(&srv);
 	log_buffer_stop();
 	struct db_stats st;
 	db_get_stats(srv.db, &st);
@@ -282,6 +333,8 @@ static int cmd_demo(struct config *cfg, int argc, char **argv)
 		return 1;
 	int rc = demo_create(db);
 	if (rc == 0)
+		rc = demo_accounts(db, cfg);
+	if (rc == 0)
 		rc = mail_demo_setup(db);
 	db_close(db);
 	if (rc != 0) {
@@ -312,6 +365,31 @@ static int cmd_lrs_client(struct config *cfg, int argc, char **argv)
 	return rc;
 }
 
+static int cmd_plugins(struct config *cfg, int argc, char **argv)
+{
+	return plugin_command(cfg, argc, argv);
+}
+
+static int cmd_user(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = user_command(db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
+static int cmd_retention(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = retention_command(cfg, db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
 static int cmd_people(struct config *cfg, int argc, char **argv)
 {
 	struct db *db;
@@ -328,6 +406,14 @@ static int cmd_mail(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = mail_command(cfg, db, argc, argv);
+static int cmd_course(struct config *cfg, int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "build") == 0)
+		return native_build_command(argc - 1, argv + 1);
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = courses_command(cfg, db, argc, argv);
 	db_close(db);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "events.h"
 
 static long long now_ms(void)
 {
@@ -245,6 +246,8 @@ int people_employee_upsert(struct db_conn *c, const struct person *p,
 	rc = set_roles(c, id, p, err, errsize);
 	if (rc == DB_OK)
 		*change = created ? PERSON_CREATED : !p->active ? PERSON_DEACTIVATED : PERSON_UPDATED;
+	if (rc == DB_OK)
+		rc = plugin_events_employee(c, id, *change);
 	return rc;
 }
 
@@ -257,6 +260,10 @@ int people_employee_deactivate(struct db_conn *c, const char *external_id, int *
 	sqlite3_bind_text(st, 2, external_id, -1, SQLITE_STATIC);
 	int rc = db_exec_stmt(c, st, "employee_deactivate");
 	*changed = rc == DB_OK && sqlite3_changes(db_handle(c)) > 0;
+	if (*changed) {
+		long long id = id_of(c, 1, external_id);
+		rc = id > 0 ? plugin_events_employee(c, id, PERSON_DEACTIVATED) : DB_ERROR;
+	}
 	return rc;
 }
 

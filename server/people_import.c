@@ -21,6 +21,7 @@
 
 #include "csv.h"
 #include "db.h"
+#include "events.h"
 #include "people.h"
 
 #define MAX_IMPORT_BYTES (200u * 1024 * 1024)
@@ -220,10 +221,14 @@ static int deactivate_missing(struct db_conn *c, struct job *j)
 	}
 	if (sqlite3_prepare_v2(h, "UPDATE employees SET active = 0, updated_ms = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
 				  " WHERE active = 1 AND external_id NOT IN (SELECT id FROM import_ids)"
-				  " RETURNING external_id, name", -1, &sel, NULL) != SQLITE_OK)
+				  " RETURNING external_id, name, id", -1, &sel, NULL) != SQLITE_OK)
 		return db_step_error(c, SQLITE_ERROR, "import_deactivate");
 	int rc;
 	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		if (plugin_events_employee(c, sqlite3_column_int64(sel, 2), PERSON_DEACTIVATED) != DB_OK) {
+			sqlite3_finalize(sel);
+			return DB_ERROR;
+		}
 		j->res.deactivated++;
 		if (j->out)
 			fprintf(j->out, "- %s %s (deactivated)\n", (const char *)sqlite3_column_text(sel, 0),

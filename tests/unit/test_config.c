@@ -37,6 +37,39 @@ static void test_set_and_reject(void)
 	CHECK(config_set(&c, "log_level", "loud", err, sizeof(err)) == -1);
 }
 
+/* plugin.NAME.KEY lines are kept for the plugin host, in order, the last
+ * value of a key winning; malformed ones are refused. */
+static void test_plugin_settings(void)
+{
+	struct config c;
+	char err[256];
+	config_defaults(&c);
+	CHECK_STR(c.plugins_dir, "plugins");
+	CHECK(c.plugins_daily_hour == 2);
+	CHECK(config_set(&c, "plugin.mandatory_by_role.due_days", "30", err, sizeof(err)) == 0);
+	CHECK(config_set(&c, "plugin.sikkerhetsmaaned.start", "10-01", err, sizeof(err)) == 0);
+	CHECK(config_set(&c, "plugin.mandatory_by_role.due_days", "45", err, sizeof(err)) == 0);
+	CHECK(c.nplugin_settings == 2);
+	CHECK_STR(c.plugin_settings[0].key, "mandatory_by_role.due_days");
+	CHECK_STR(c.plugin_settings[0].value, "45");
+	CHECK_STR(c.plugin_settings[1].key, "sikkerhetsmaaned.start");
+	const char *bad[] = { "plugin.", "plugin.x", "plugin.x.", "plugin..y", "plugin.X.y",
+			      "plugin.x.y.z", "plugin.x-y.z" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(config_set(&c, bad[i], "1", err, sizeof(err)) == -1);
+		CHECK(strstr(err, bad[i]) != NULL);
+	}
+	char key[64];
+	for (int i = 0; i < CONFIG_PLUGIN_SETTINGS_MAX; i++) {
+		snprintf(key, sizeof(key), "plugin.p.k%d", i);
+		config_set(&c, key, "v", err, sizeof(err));
+	}
+	CHECK(c.nplugin_settings == CONFIG_PLUGIN_SETTINGS_MAX);
+	CHECK(config_set(&c, "plugin.p.one_too_many", "v", err, sizeof(err)) == -1);
+	CHECK(config_set(&c, "plugins_daily_hour", "-1", err, sizeof(err)) == 0);
+	CHECK(config_set(&c, "plugins_daily_hour", "24", err, sizeof(err)) == -1);
+}
+
 static void test_file(void)
 {
 	char path[] = "/tmp/vern-config-XXXXXX";
@@ -85,6 +118,7 @@ int main(void)
 {
 	UNIT_RUN(test_defaults);
 	UNIT_RUN(test_set_and_reject);
+	UNIT_RUN(test_plugin_settings);
 	UNIT_RUN(test_file);
 	UNIT_RUN(test_flags_and_env);
 	return unit_done();

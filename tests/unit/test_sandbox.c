@@ -1,6 +1,7 @@
 /* test_sandbox.c: the plugin Lua sandbox (plugins/sandbox.c): what is out
  * of reach, the instruction budget, the memory cap, error reporting. */
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -11,7 +12,7 @@
 static struct sandbox *make(size_t memory, long instructions)
 {
 	char err[256];
-	struct sandbox_limits lim = { memory, instructions };
+	struct sandbox_limits lim = { memory, instructions, 0 };
 	struct sandbox *sb = sandbox_new("test", lim, err, sizeof(err));
 	if (!sb)
 		printf("#   sandbox_new: %s\n", err);
@@ -336,18 +337,92 @@ static void test_states_are_separate(void)
 static void test_bad_limits(void)
 {
 	char err[256];
-	struct sandbox_limits none = { 0, 1000 };
+	struct sandbox_limits none = { 0, 1000, 0 };
 	CHECK(sandbox_new("p", none, err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "limits") != NULL);
-	struct sandbox_limits tiny = { 1000, 1000 };
+	struct sandbox_limits tiny = { 1000, 1000, 0 };
 	CHECK(sandbox_new("p", tiny, err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "out of memory") != NULL);
 	char long_name[100];
 	memset(long_name, 'n', sizeof(long_name) - 1);
 	long_name[sizeof(long_name) - 1] = '\0';
-	struct sandbox_limits ok = { 4 << 20, 1000 };
+	struct sandbox_limits ok = { 4 << 20, 1000, 0 };
 	CHECK(sandbox_new(long_name, ok, err, sizeof(err)) == NULL);
 	sandbox_free(NULL);
+}
+
+/* The wall-clock budget stops a loop whose instruction budget is huge. */
+static void test_time_budget(void)
+{
+	char err[256];
+	struct sandbox_limits lim = { 4 << 20, 1000000000000L, 200 };
+	struct sandbox *sb = sandbox_new("timed", lim, err, sizeof(err));
+	CHECK(sb != NULL);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(load_as(sb, "=spin", "while true do end", err, sizeof(err)) == -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECK_STR(err, "spin:1: time budget exceeded");
+	CHECK(ms >= 150 && ms < 2000);
+	/* A new budget for the next call: a short call succeeds. */
+	sandbox_set_budget(sb, 100000, 0);
+	CHECK(run(sb, "local n = 0 for i = 1, 1000 do n = n + i end", err, sizeof(err)) == 0);
+	CHECK(load_as(sb, "=spin", "while true do end", err, sizeof(err)) == -1);
+	CHECK(strstr(err, "instruction budget exceeded") != NULL);
+	sandbox_free(sb);
+}
+
+/* charge(n): host work charged by an API function; once spent, the error
+ * it raises cannot be caught by the script. */
+static int vern_work(lua_State *L)
+{
+	struct sandbox *sb = sandbox_of(L);
+	if (sandbox_charge(sb, (long)luaL_checkinteger(L, 1)) != 0)
+		return sandbox_budget_error(L);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static void test_charge(void)
+{
+	char err[256];
+	struct sandbox *sb = make(4 << 20, 100000);
+	lua_State *L = sandbox_lua(sb);
+	int marker = 42;
+	sandbox_set_user(sb, &marker);
+	CHECK(sandbox_user(sb) == &marker);
+	lua_pushcfunction(L, vern_work);
+	lua_setglobal(L, "work");
+	CHECK(run(sb, "assert(work(50000))", err, sizeof(err)) == 0);
+	CHECK(load_as(sb, "=c", "work(50000) work(50000)", err, sizeof(err)) == -1);
+	CHECK_STR(err, "c:1: instruction budget exceeded");
+	CHECK(load_as(sb, "=c", "while true do pcall(work, 60000) end", err, sizeof(err)) == -1);
+	CHECK(strstr(err, "instruction budget exceeded") != NULL);
+	/* Outside a call nothing is charged. */
+	CHECK(sandbox_charge(sb, 1000000000) == 0);
+	CHECK(run(sb, "assert(work(10))", err, sizeof(err)) == 0);
+	sandbox_free(sb);
+}
+
+/* A file's returned values are kept by sandbox_run_file. */
+static void test_run_file_results(void)
+{
+	char err[256], path[] = "/tmp/vern-sandbox-ret-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	const char *src = "return { name = 'x' }, 7";
+	CHECK(write(fd, src, strlen(src)) == (ssize_t)strlen(src));
+	close(fd);
+	struct sandbox *sb = make(4 << 20, 100000);
+	lua_State *L = sandbox_lua(sb);
+	CHECK(sandbox_run_file(sb, path, 2, err, sizeof(err)) == 0);
+	CHECK(lua_gettop(L) == 2);
+	CHECK(lua_tointeger(L, -1) == 7);
+	CHECK(lua_istable(L, -2));
+	lua_settop(L, 0);
+	unlink(path);
+	sandbox_free(sb);
 }
 
 int main(void)
@@ -364,5 +439,8 @@ int main(void)
 	UNIT_RUN(test_errors_and_lines);
 	UNIT_RUN(test_states_are_separate);
 	UNIT_RUN(test_bad_limits);
+	UNIT_RUN(test_time_budget);
+	UNIT_RUN(test_charge);
+	UNIT_RUN(test_run_file_results);
 	return unit_done();
 }

@@ -1,0 +1,24 @@
+/* api_plugins.h: HTTP endpoints of the plugin host.
+ *
+ *   GET  /api/plugins                      status of every plugin (host.h)
+ *   GET  /api/plugins/NAME/reports/REPORT  run a report; query parameters
+ *   POST /api/plugins/NAME/reports/REPORT  ... or a JSON object as params
+ *   POST /api/test/plugins/daily|sync|events  (test_endpoints only) run
+ *        daily({"now": s}), on_employee sync, or the waiting events now
+ *
+ * Until admin sign-in covers them, they take LRS client HTTP Basic
+ * credentials with scope "all". */
+#ifndef VERN_PLUGIN_API_PLUGINS_H
+#define VERN_PLUGIN_API_PLUGINS_H
+
+struct http_request;
+
+void api_plugins_list(struct http_request *req);
+void api_plugins_report(struct http_request *req);
+void api_test_plugins(struct http_request *req);
+
+/* Checks LRS client Basic credentials with scope "all"; on failure answers
+ * 401 or 403 and returns -1. */
+int plugin_http_require_all(struct http_request *req);
+
+#endif

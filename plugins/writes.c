@@ -1,0 +1,165 @@
+/* writes.c: writing what plugin calls buffered (assign/unassign), in one
+ * db_write together with the bookkeeping of the batch (handled events,
+ * the daily run), so a batch is applied whole or not at all.
+ *
+ * Assign creates the assignment, or updates due date and reason of one the
+ * same plugin made; an assignment made by hand or by another plugin is left
+ * alone. Unassign deletes only the calling plugin's own assignments. Rows
+ * that vanished meanwhile (an employee or course deleted) are skipped by
+ * the SQL itself, so one stale operation cannot fail the batch. */
+#include "writes.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define UPSERT \
+	" ON CONFLICT(employee_id, course_id) DO UPDATE SET due_date = excluded.due_date," \
+	" reason = excluded.reason WHERE assignments.plugin = excluded.plugin" \
+	" AND (assignments.due_date IS NOT excluded.due_date OR assignments.reason <> excluded.reason)"
+#define ROLE_FILTER \
+	" AND (?7 IS NULL OR EXISTS (SELECT 1 FROM employee_roles er JOIN roles r" \
+	" ON r.id = er.role_id WHERE er.employee_id = e.id AND r.code = ?7))"
+
+static sqlite3_stmt *op_statement(struct db_conn *c, const struct plugin_op *op)
+{
+	if (op->kind == PLUGIN_OP_ASSIGN) {
+		switch (op->target) {
+		case PLUGIN_TARGET_EMPLOYEE:
+			return db_stmt(c, "INSERT INTO assignments(employee_id, course_id, due_date, reason,"
+					  " plugin, created_ms) SELECT e.id, ?2, ?3, ?4, ?5, ?6 FROM employees e"
+					  " WHERE e.id = ?1 AND EXISTS (SELECT 1 FROM courses WHERE id = ?2)"
+					  UPSERT);
+		case PLUGIN_TARGET_UNIT:
+			return db_stmt(c, "INSERT INTO assignments(employee_id, course_id, due_date, reason,"
+					  " plugin, created_ms) SELECT e.id, ?2, ?3, ?4, ?5, ?6 FROM org_units u"
+					  " JOIN employees e ON e.unit_id = u.id AND e.active = 1"
+					  " WHERE u.path >= ?8 AND u.path < ?8 || '~'"
+					  " AND EXISTS (SELECT 1 FROM courses WHERE id = ?2)" ROLE_FILTER UPSERT);
+		case PLUGIN_TARGET_EVERYONE:
+			return db_stmt(c, "INSERT INTO assignments(employee_id, course_id, due_date, reason,"
+					  " plugin, created_ms) SELECT e.id, ?2, ?3, ?4, ?5, ?6 FROM employees e"
+					  " WHERE e.active = 1 AND EXISTS (SELECT 1 FROM courses WHERE id = ?2)"
+					  ROLE_FILTER UPSERT);
+		}
+	} else {
+		switch (op->target) {
+		case PLUGIN_TARGET_EMPLOYEE:
+			return db_stmt(c, "DELETE FROM assignments WHERE employee_id = ?1 AND plugin = ?5"
+					  " AND (?2 IS NULL OR course_id = ?2)");
+		case PLUGIN_TARGET_UNIT:
+			return db_stmt(c, "DELETE FROM assignments WHERE plugin = ?5 AND course_id = ?2"
+					  " AND employee_id IN (SELECT e.id FROM org_units u JOIN employees e"
+					  " ON e.unit_id = u.id WHERE u.path >= ?8 AND u.path < ?8 || '~'"
+					  ROLE_FILTER ")");
+		case PLUGIN_TARGET_EVERYONE:
+			return db_stmt(c, "DELETE FROM assignments WHERE plugin = ?5 AND course_id = ?2"
+					  " AND employee_id IN (SELECT e.id FROM employees e WHERE 1"
+					  ROLE_FILTER ")");
+		}
+	}
+	return NULL;
+}
+
+static int apply_op(struct db_conn *c, const struct plugin_op *op, long long now, long *changed)
+{
+	sqlite3_stmt *st = op_statement(c, op);
+	if (!st)
+		return DB_ERROR;
+	if (op->target == PLUGIN_TARGET_EMPLOYEE)
+		sqlite3_bind_int64(st, 1, op->employee_id);
+	if (op->course)
+		sqlite3_bind_text(st, 2, op->course, -1, SQLITE_STATIC);
+	if (op->kind == PLUGIN_OP_ASSIGN) {
+		if (op->due[0])
+			sqlite3_bind_text(st, 3, op->due, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, op->reason ? op->reason : "", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, now);
+	}
+	sqlite3_bind_text(st, 5, op->plugin, -1, SQLITE_STATIC);
+	if (op->target != PLUGIN_TARGET_EMPLOYEE && op->role)
+		sqlite3_bind_text(st, 7, op->role, -1, SQLITE_STATIC);
+	if (op->target == PLUGIN_TARGET_UNIT)
+		sqlite3_bind_text(st, 8, op->unit_path, -1, SQLITE_STATIC);
+	int rc = db_exec_stmt(c, st, op->kind == PLUGIN_OP_ASSIGN ? "plugin_assign" : "plugin_unassign");
+	if (rc == DB_OK)
+		*changed += sqlite3_changes(db_handle(c));
+	return rc;
+}
+
+static int commit_job(struct db_conn *c, void *arg)
+{
+	struct plugin_writes *w = arg;
+	long long now = now_ms();
+	w->assigned = w->unassigned = 0;
+	for (size_t i = 0; i < w->ops.n; i++) {
+		const struct plugin_op *op = &w->ops.v[i];
+		int rc = apply_op(c, op, now, op->kind == PLUGIN_OP_ASSIGN ? &w->assigned : &w->unassigned);
+		if (rc != DB_OK)
+			return rc;
+	}
+	if (w->events_upto > 0) {
+		sqlite3_stmt *st = db_stmt(c, "DELETE FROM plugin_events WHERE id <= ?");
+		if (!st)
+			return DB_ERROR;
+		sqlite3_bind_int64(st, 1, w->events_upto);
+		int rc = db_exec_stmt(c, st, "plugin_events_done");
+		if (rc != DB_OK)
+			return rc;
+	}
+	if (w->daily_plugin) {
+		sqlite3_stmt *st = db_stmt(c, "INSERT INTO plugin_runs(plugin, hook, last_day, last_ms)"
+					      " VALUES(?, 'daily', ?, ?) ON CONFLICT(plugin, hook) DO UPDATE"
+					      " SET last_day = excluded.last_day, last_ms = excluded.last_ms");
+		if (!st)
+			return DB_ERROR;
+		sqlite3_bind_text(st, 1, w->daily_plugin, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, w->daily_day, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		int rc = db_exec_stmt(c, st, "plugin_runs");
+		if (rc != DB_OK)
+			return rc;
+	}
+	return DB_OK;
+}
+
+int plugin_writes_commit(struct db *db, struct plugin_writes *w, const char *what)
+{
+	if (w->ops.n == 0 && w->events_upto <= 0 && !w->daily_plugin)
+		return 0;
+	int rc = db_write(db, commit_job, w);
+	if (rc != DB_OK) {
+		log_event(LOG_ERROR, "plugin_write_failed", "what=%s operations=%zu rc=%d", what,
+			  w->ops.n, rc);
+		return -1;
+	}
+	if (w->assigned || w->unassigned)
+		log_event(LOG_INFO, "plugin_assignments", "what=%s operations=%zu assigned=%ld"
+			  " unassigned=%ld", what, w->ops.n, w->assigned, w->unassigned);
+	return 0;
+}
+
+void plugin_writes_reset(struct plugin_writes *w)
+{
+	plugin_ops_truncate(&w->ops, 0);
+	w->events_upto = 0;
+	w->daily_plugin = NULL;
+	w->daily_day[0] = '\0';
+	w->assigned = w->unassigned = 0;
+}
+
+void plugin_writes_free(struct plugin_writes *w)
+{
+	plugin_ops_free(&w->ops);
+}
