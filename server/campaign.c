@@ -5,7 +5,9 @@
  * set-based SQL: recipients and their outbox rows for a lesson, reminders
  * for a lesson, or all digests of a campaign for a week. Keys make each
  * job safe to repeat: campaign_recipients(campaign, position, employee),
- * and the outbox dedup keys l:, r: and d: (see mail_outbox.h). */
+ * and the outbox dedup keys l:, r: and d: (see mail_outbox.h). Each
+ * lesson also becomes an assignment (unless there is one), so leaders see
+ * the campaign's deadline in their views. */
 #include "campaign.h"
 
 #include <stdio.h>
@@ -122,9 +124,28 @@ static int queue_lesson_chunk(struct db_conn *c, void *arg)
 	sqlite3_bind_int64(st, 10, j->lo);
 	sqlite3_bind_int64(st, 11, j->hi);
 	rc = db_exec_stmt(c, st, "campaign_lesson_outbox");
-	if (rc == DB_OK)
-		j->queued = sqlite3_changes(db_handle(c));
-	return rc;
+	if (rc != DB_OK)
+		return rc;
+	j->queued = sqlite3_changes(db_handle(c));
+
+	/* The lesson is mandatory training: an assignment with the campaign's
+	 * deadline, unless the employee has one for the course already (then
+	 * the leader's views count it as before). */
+	st = db_stmt(c,
+		"INSERT INTO assignments(employee_id, course_id, due_date, reason, created_ms)"
+		" SELECT r.employee_id, r.course_id, date(r.due_ms / 1000, 'unixepoch', 'localtime'),"
+		" 'Kampanje: ' || ?3, ?4 FROM campaign_recipients r"
+		" WHERE r.campaign_id = ?1 AND r.position = ?2 AND r.employee_id > ?5 AND r.employee_id <= ?6"
+		" ON CONFLICT DO NOTHING");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, j->cp->id);
+	sqlite3_bind_int64(st, 2, j->position);
+	sqlite3_bind_text(st, 3, j->cp->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, j->now);
+	sqlite3_bind_int64(st, 5, j->lo);
+	sqlite3_bind_int64(st, 6, j->hi);
+	return db_exec_stmt(c, st, "campaign_assignments");
 }
 
 static int mark_lesson_queued(struct db_conn *c, void *arg)

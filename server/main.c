@@ -406,6 +406,10 @@ static int cmd_mail(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = mail_command(cfg, db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
 static int cmd_course(struct config *cfg, int argc, char **argv)
 {
 	if (argc >= 1 && strcmp(argv[0], "build") == 0)
