@@ -17,6 +17,9 @@
 #include "demo.h"
 #include "http.h"
 #include "log.h"
+#include "mail.h"
+#include "mail_cli.h"
+#include "mail_demo.h"
 #include "people_import.h"
 #include "scim_token.h"
 #include "pidfile.h"
@@ -48,6 +51,7 @@ static int cmd_version(struct config *cfg, int argc, char **argv);
 static int cmd_lrs_client(struct config *cfg, int argc, char **argv);
 static int cmd_people(struct config *cfg, int argc, char **argv);
 static int cmd_scim_token(struct config *cfg, int argc, char **argv);
+static int cmd_mail(struct config *cfg, int argc, char **argv);
 static int cmd_plugins(struct config *cfg, int argc, char **argv);
 static int cmd_course(struct config *cfg, int argc, char **argv);
 static int cmd_user(struct config *cfg, int argc, char **argv);
@@ -79,6 +83,8 @@ static const struct command commands[] = {
 	  "import units or employees from a CSV export (see README)", NULL, people_switches },
 	{ "scim-token", cmd_scim_token, "add --name NAME | list | remove NAME",
 	  "manage the bearer tokens of SCIM provisioning (/scim/v2)", scim_token_flags, NULL },
+	{ "mail", cmd_mail, "test ADDRESS | status | keys | rotate-key | retire-key ID",
+	  "send a test email, show the outbox, rotate the keys of lesson links", NULL, NULL },
 	{ "plugins", cmd_plugins, "list | check FILE.lua | reload",
 	  "list the Lua plugins, check one, or make the running server reload them", NULL, NULL },
 	{ "course", cmd_course,
@@ -251,6 +257,16 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 		db_close(srv.db);
 		return 1;
 	}
+	if (mail_start(&srv, err, sizeof(err)) != 0) {
+		log_event(LOG_ERROR, "mail_start_failed", "error=\"%s\"", err);
+		http_stop(&srv);
+		plugin_host_close(srv.plugins);
+		pidfile_remove(srv.cfg.data_dir);
+		admin_stop(&srv);
+		log_buffer_stop();
+		db_close(srv.db);
+		return 1;
+	}
 	log_event(LOG_INFO, "listening", "url=%s version=%s db=%s threads=%ld",
 		  srv.base_url, VERN_VERSION, cfg->db, cfg->threads);
 
@@ -267,6 +283,7 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	}
 	log_event(LOG_INFO, "stopping", "signal=%s", sig == SIGINT ? "INT" : "TERM");
 	http_stop(&srv);
+	mail_stop(&srv);
 	plugin_host_close(srv.plugins);
 	pidfile_remove(srv.cfg.data_dir);
 	admin_stop(&srv);
@@ -336,6 +353,8 @@ static int cmd_demo(struct config *cfg, int argc, char **argv)
 	int rc = demo_create(&srv, stdout);
 	if (rc == 0)
 		rc = demo_accounts(srv.db, cfg);
+	if (rc == 0)
+		rc = mail_demo_setup(srv.db);
 	db_close(srv.db);
 	if (rc != 0) {
 		fprintf(stderr, "vern demo: the demo data could not be written\n");
@@ -396,6 +415,16 @@ static int cmd_people(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = people_command(db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
+static int cmd_mail(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = mail_command(cfg, db, argc, argv);
 	db_close(db);
 	return rc;
 }

@@ -12,6 +12,10 @@
 #include "lrs.h"
 #include "scim.h"
 #include "www.h"
+#include "api_campaigns.h"
+#include "api_mail.h"
+#include "api_test_mail.h"
+#include "mail_link.h"
 #include "api_test_session.h"
 #include "views_attendance.h"
 #include "views_hr.h"
@@ -62,6 +66,17 @@ const struct http_route routes[] = {
 	{ HTTP_GET, "/api/hr/eksport", views_hr_export, 0 },
 	{ HTTP_GET, "/api/ombud/rapport", views_ombud_report, 0 },
 	{ HTTP_GET, "/api/ombud/revisjonslogg", views_ombud_audit_log, 0 },
+	{ HTTP_POST, "/api/test/mail-tick", api_test_mail_tick, 4096 },
+	{ HTTP_GET | HTTP_POST, "/e/*", mail_link_page, 4096 },
+	{ HTTP_POST, "/e/*/ny", mail_link_renew, 4096 },
+	{ HTTP_GET | HTTP_POST, "/api/campaigns", api_campaigns, 262144 },
+	{ HTTP_GET | HTTP_POST | HTTP_PUT | HTTP_DELETE, "/api/campaigns/*", api_campaign, 262144 },
+	{ HTTP_POST, "/api/campaigns/*/*", api_campaign_action, 4096 },
+	{ HTTP_GET, "/api/mail/templates", api_mail_templates, 0 },
+	{ HTTP_GET | HTTP_PUT | HTTP_DELETE, "/api/mail/templates/*", api_mail_template, 262144 },
+	{ HTTP_POST, "/api/mail/templates/*/*", api_mail_template_preview, 262144 },
+	{ HTTP_GET, "/api/mail/status", api_mail_status, 0 },
+	{ HTTP_POST, "/api/mail/test", api_mail_test, 4096 },
 	{ HTTP_GET, "/learn/*", player_page, 0 },
 	{ HTTP_GET, "/api/learn/*", learn_get, 0 },
 	{ HTTP_POST, "/api/learn/*/launch", learn_launch, 4096 },
