@@ -3,8 +3,9 @@
  *   GET  /api/plugins                      status of every plugin (host.h)
  *   GET  /api/plugins/NAME/reports/REPORT  run a report; query parameters
  *   POST /api/plugins/NAME/reports/REPORT  ... or a JSON object as params
- *   POST /api/test/plugins/daily|sync|events  (test_endpoints only) run
- *        daily({"now": s}), on_employee sync, or the waiting events now
+ *   POST /api/test/plugins/daily|sync|events|scheduled  (test_endpoints
+ *        only; body {"now": s}) run daily(), on_employee sync, the waiting
+ *        events, or the daily schedule as the worker does at that time
  *
  * Until admin sign-in covers them, they take LRS client HTTP Basic
  * credentials with scope "all". */

@@ -84,6 +84,11 @@ int plugin_host_report(struct plugin_host *h, const char *plugin, const char *re
  * they assign. Returns the number of plugins that failed (0: all ran). */
 int plugin_host_run_daily(struct plugin_host *h, time_t now);
 
+/* The worker's daily schedule, once a minute: runs the daily() of each
+ * plugin that has not run on now's local date, once the local hour is
+ * plugins_daily_hour or later, and records the run. Returns how many ran. */
+int plugin_host_daily_if_due(struct plugin_host *h, time_t now);
+
 /* Calls on_employee(e, "sync") for every employee (active or not) on the
  * calling thread, in batches, writing after each batch (the demo and the
  * benchmark use it; a sync after changing a plugin's rules too). Returns
