@@ -133,7 +133,7 @@ x1,Xander,,HJ,,,nei,
   const statsHo = q.stats_ho;
   delete q.stats_ho;
   assert.deepEqual(q, {
-    all: 7, active: 6, inactive: 1, leder: 2, ho: 2, hj: 2, ho_leder: 1,
+    all: 7, active: 6, inactive: 1, leder: 2, ho: 3, hj: 2, ho_leder: 1,
     one: { unit: 'HJ', unit_name: 'Hjemmetjenesten', unit_path: q.one.unit_path, roles: ['ansatt', 'leder'],
       email: 'liv@k.no', active: true, start_date: '2019-05-01' },
     by_id: 'l1', missing: true, page: 2, rest: 5, last_cursor: true,
