@@ -60,6 +60,7 @@ struct plugin_call {
 	struct plugin_ops *ops;      /* assign/unassign go here (hooks, daily) */
 	struct db_conn *reader;      /* a snapshot (see below), taken on the first read */
 	int shared_reader;           /* reader belongs to the caller: finish leaves it */
+	long time_ms;                /* time budget when shorter than the configured one */
 	int logs;                    /* vern.log lines so far */
 };
 

@@ -463,18 +463,21 @@ static void state_release(struct plugin *p, struct plugin_state *ps)
 
 static void count_call(struct plugin *p, const char *what, const char *err)
 {
+	unsigned long errors = 0;
 	pthread_mutex_lock(&p->lock);
 	p->calls++;
 	if (err) {
-		p->errors++;
+		errors = ++p->errors;
 		snprintf(p->last_error, sizeof(p->last_error), "%s: %s", what, err);
 		p->last_error_ms = wall_ms();
 	}
 	pthread_mutex_unlock(&p->lock);
-	if (err) {
+	/* The first 100 errors, then every 100th: a plugin failing on every
+	 * statement must not flood the log. */
+	if (err && (errors <= 100 || errors % 100 == 0)) {
 		char q[600];
-		log_event(LOG_WARN, "plugin_error", "plugin=%s call=%s error=%s", p->name, what,
-			  log_quote(q, sizeof(q), err));
+		log_event(LOG_WARN, "plugin_error", "plugin=%s call=%s errors=%lu error=%s", p->name,
+			  what, errors, log_quote(q, sizeof(q), err));
 	}
 }
 
@@ -519,7 +522,10 @@ static int run_call(struct plugin_host *h, struct plugin *p, struct plugin_state
 		return -1;
 	}
 	long factor = call->kind == PLUGIN_CALL_DAILY ? DAILY_FACTOR : 1;
-	sandbox_set_budget(ps->sb, h->cfg.plugins_instructions * factor, h->cfg.plugins_call_ms * factor);
+	long ms = h->cfg.plugins_call_ms * factor;
+	if (call->time_ms > 0 && call->time_ms < ms)
+		ms = call->time_ms;
+	sandbox_set_budget(ps->sb, h->cfg.plugins_instructions * factor, ms);
 	call->plugin = p->name;
 	sandbox_set_user(ps->sb, call);
 	int rc = sandbox_call(ps->sb, nargs, nresults, err, errsize);
@@ -580,13 +586,22 @@ int plugin_host_report(struct plugin_host *h, const char *plugin, const char *re
 		rc = PLUGIN_NOT_FOUND;
 		goto out;
 	}
+	/* Waiting for a state counts against the time budget: the request is
+	 * held at most plugins_call_ms in all. */
+	long long t0 = mono_ms();
 	struct plugin_state *ps = state_acquire(p, h->cfg.plugins_call_ms);
+	long left = h->cfg.plugins_call_ms - (long)(mono_ms() - t0);
+	if (ps && left < 10) {
+		state_release(p, ps);
+		ps = NULL;
+	}
 	if (!ps) {
 		snprintf(err, errsize, "plugin %s is busy; try again", plugin);
 		rc = PLUGIN_BUSY;
 		goto out;
 	}
-	struct plugin_call call = { .kind = PLUGIN_CALL_REPORT, .db = h->db, .now_s = time(NULL) };
+	struct plugin_call call = { .kind = PLUGIN_CALL_REPORT, .db = h->db, .now_s = time(NULL),
+				    .time_ms = left };
 	int r = run_call(h, p, ps, &call, NULL, report, push_params, params, 1, err, errsize);
 	if (r == 0) {
 		lua_State *L = sandbox_lua(ps->sb);

@@ -229,6 +229,7 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	log_event(LOG_INFO, "stopping", "signal=%s", sig == SIGINT ? "INT" : "TERM");
 	http_stop(&srv);
 	plugin_host_close(srv.plugins);
+	srv.plugins = NULL;
 	pidfile_remove(srv.cfg.data_dir);
 	log_buffer_stop();
 	struct db_stats st;
