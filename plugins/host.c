@@ -260,7 +260,8 @@ static int read_declaration(lua_State *L, struct plugin *p)
 static int load_state(struct plugin_host *h, struct plugin *p, struct plugin_state *ps, int first)
 {
 	char err[512];
-	struct sandbox_limits lim = { (size_t)h->cfg.plugins_memory_mb << 20,
+	/* plugins_memory_mb is the plugin's, shared evenly by its states. */
+	struct sandbox_limits lim = { ((size_t)h->cfg.plugins_memory_mb << 20) / PLUGIN_STATES,
 				      h->cfg.plugins_instructions, h->cfg.plugins_call_ms };
 	ps->sb = sandbox_new(p->name, lim, err, sizeof(err));
 	if (!ps->sb) {
