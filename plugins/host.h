@@ -8,7 +8,9 @@
  *     version = "1.0.0",
  *     on_employee = function(e, change) ... end,  -- change: "created",
  *                                    -- "updated", "deactivated" or "sync"
- *     on_statement = function(s) ... end,        -- each stored xAPI statement
+ *     on_statement = function(s) ... end,        -- each stored xAPI statement, as
+ *                                    -- stored, plus s.employee_id when its
+ *                                    -- actor is an employee
  *     statement_verbs = { "verb IRI", ... },     -- optional: only these verbs
  *     daily = function(now) ... end,             -- once a day (now: seconds)
  *     reports = { name = function(params) return table end, ... },
