@@ -13,7 +13,7 @@
 # bundles npm and conflicts with Debian's npm package).
 DEB_PACKAGES := build-essential pkg-config libcivetweb-dev libsqlite3-dev \
 	libjansson-dev libsodium-dev liblua5.4-dev libarchive-dev libexpat1-dev \
-	libcmark-dev sqlite3 nodejs npm wrk clang libclang-rt-14-dev
+	libcmark-dev sqlite3 nodejs npm wrk clang libclang-rt-14-dev chromium
 
 CC      ?= cc
 PKGS    := jansson sqlite3 libsodium lua5.4 libarchive expat libcmark
@@ -35,8 +35,13 @@ LIB_SRCS := $(filter-out server/main.c,$(SRCS))
 MIGRATIONS := $(sort $(wildcard server/migrations/*.sql))
 GEN      := build/gen/migrations.c
 
-OBJS      := $(LIB_SRCS:%.c=build/obj/%.o) build/obj/gen/migrations.o
-ASAN_OBJS := $(LIB_SRCS:%.c=build/asan/obj/%.o) build/asan/obj/gen/migrations.o
+# The course player's files and scorm-again, compiled in (courses/assets.h).
+PLAYER_FILES := $(sort $(wildcard courses/player/*.html courses/player/*.js courses/player/*.css))
+SCORM_AGAIN  := node_modules/scorm-again/dist/scorm12.min.js node_modules/scorm-again/dist/scorm2004.min.js
+ASSETS_GEN   := build/gen/assets.c
+
+OBJS      := $(LIB_SRCS:%.c=build/obj/%.o) build/obj/gen/migrations.o build/obj/gen/assets.o
+ASAN_OBJS := $(LIB_SRCS:%.c=build/asan/obj/%.o) build/asan/obj/gen/migrations.o build/asan/obj/gen/assets.o
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
@@ -49,7 +54,7 @@ FUZZ_CC    := clang
 FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_OBJS  := $(LIB_SRCS:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/migrations.o
+FUZZ_OBJS  := $(LIB_SRCS:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/migrations.o build/fuzz/obj/gen/assets.o
 FUZZ_SECONDS ?= 60
 
 .PHONY: all deps run test bench clean asan fuzz fuzz-build
@@ -59,6 +64,17 @@ all: build/vern
 $(GEN): $(MIGRATIONS) server/migrations/embed.sh
 	@mkdir -p $(dir $@)
 	sh server/migrations/embed.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(ASSETS_GEN): $(PLAYER_FILES) courses/player/embed.sh node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	sh courses/player/embed.sh $(PLAYER_FILES) $(SCORM_AGAIN) > $@.tmp && mv $@.tmp $@
+# The runtime of native lessons (courses/au/), embedded into the binary.
+NATIVE_ASSETS := $(sort $(wildcard courses/au/*.js courses/au/*.css))
+build/gen/native_assets_data.h: $(NATIVE_ASSETS) courses/au/embed.sh
+	@mkdir -p $(dir $@)
+	sh courses/au/embed.sh $(NATIVE_ASSETS) > $@.tmp && mv $@.tmp $@
+build/obj/courses/native_assets.o build/asan/obj/courses/native_assets.o \
+	build/fuzz/obj/courses/native_assets.o: build/gen/native_assets_data.h
 
 build/obj/%.o: %.c $(GEN)
 	@mkdir -p $(dir $@)
@@ -122,6 +138,11 @@ build/bench/bare_insert: tests/bench/bare_insert.c
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
+# Scripts the pages load from npm packages, served as /assets/vendor/*.
+build/vendor/qrcode.js: node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	cp node_modules/qrcode-generator/dist/qrcode.js $@
+
 # Installs the missing packages. Needs root; otherwise prints the command.
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -138,13 +159,13 @@ deps:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
 run: deps
-	@$(MAKE) --no-print-directory build/vern
+	@$(MAKE) --no-print-directory node_modules/.package-lock.json build/vern build/vendor/qrcode.js
 	build/vern demo
-	build/vern serve --listen 127.0.0.1:8080
+	build/vern serve --listen 127.0.0.1:8080 --demo-mode true
 
 test: deps
 	@$(MAKE) --no-print-directory build/vern asan $(UNIT_BINS) $(FUZZ_BINS) \
-		$(if $(wildcard package.json),node_modules/.package-lock.json)
+		$(if $(wildcard package.json),node_modules/.package-lock.json build/vendor/qrcode.js)
 	@sh tests/run.sh
 
 bench: deps

@@ -91,6 +91,16 @@ static int load_roles(struct db_conn *c, struct principal *p)
 	return 0;
 }
 
+int access_principal_of(struct db_conn *c, long long user_id, long long employee_id,
+			const char *scope, struct principal *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->s.scope, sizeof(out->s.scope), "%s", scope);
+	out->user_id = out->s.user_id = user_id;
+	out->employee_id = out->s.employee_id = employee_id;
+	return load_roles(c, out);
+}
+
 int access_load(struct http_request *req, struct principal *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -43,6 +43,13 @@ int access_require(struct http_request *req, unsigned roles, struct principal *o
 /* The same without answering: 0 and out filled when signed in, else -1. */
 int access_load(struct http_request *req, struct principal *out);
 
+/* The principal an account (or employee) would be with a session of the
+ * given scope, without a request: for sign-in, which must know the roles
+ * (two-factor needed?) before any session exists. Returns 0, or -1 when the
+ * account or employee is gone or inactive. */
+int access_principal_of(struct db_conn *c, long long user_id, long long employee_id,
+			const char *scope, struct principal *out);
+
 /* 1 if the leader (or HR/admin, who see everyone) may see the unit or the
  * employee: the unit lies in a subtree they lead. */
 int access_sees_unit(struct db_conn *c, const struct principal *p, long long unit_id);

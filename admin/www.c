@@ -56,7 +56,8 @@ static int plain_name(const char *name)
 	return strstr(name, "..") == NULL;
 }
 
-static void send_file(struct http_request *req, const char *name, const char *extra)
+static void send_file_from(struct http_request *req, const char *dir, const char *name,
+			   const char *extra)
 {
 	const char *type = type_of(name);
 	if (!plain_name(name) || !type) {
@@ -64,7 +65,7 @@ static void send_file(struct http_request *req, const char *name, const char *ex
 		return;
 	}
 	char path[CONFIG_STR_MAX + 128];
-	snprintf(path, sizeof(path), "%s/%s", req->srv->cfg.www_dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	FILE *f = fopen(path, "rb");
 	struct stat sb;
 	if (!f || fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > WWW_MAX_FILE) {
@@ -85,6 +86,16 @@ static void send_file(struct http_request *req, const char *name, const char *ex
 	free(buf);
 }
 
+static void send_file(struct http_request *req, const char *name, const char *extra)
+{
+	send_file_from(req, req->srv->cfg.www_dir, name, extra);
+}
+
+void www_vendor_asset(struct http_request *req)
+{
+	send_file_from(req, req->srv->cfg.vendor_dir, req->params[0], WWW_CSP);
+}
+
 void www_asset(struct http_request *req)
 {
 	send_file(req, req->params[0], WWW_CSP);
@@ -100,6 +111,7 @@ static const struct {
 	{ "/hr", "hr.html" },
 	{ "/ombud", "ombud.html" },
 	{ "/admin", "admin.html" },
+	{ "/min-side/kursbevis", "kursbevis.html" },
 };
 
 void www_page(struct http_request *req)

@@ -9,6 +9,10 @@ struct http_request;
 /* GET /assets/<file>: a style sheet, script, image or font from www_dir. */
 void www_asset(struct http_request *req);
 
+/* GET /assets/vendor/<file>: a script from an npm package, copied into
+ * cfg.vendor_dir by the build (e.g. the QR code drawer for TOTP enrolment). */
+void www_vendor_asset(struct http_request *req);
+
 /* GET / , /min-side, /leder, /hr, /ombud, /admin, /logg-inn: the page's
  * HTML file from www_dir. Pages are static; they fetch their data from the
  * JSON API with the helpers in assets common.js. */

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cmi5.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -102,6 +103,11 @@ int lrs_auth_basic(struct server *srv, const char *authorization, struct lrs_cli
 		return -1;
 	*colon = '\0';
 	const char *key = (const char *)decoded, *secret = colon + 1;
+	if (strncmp(key, CMI5_KEY_PREFIX, strlen(CMI5_KEY_PREFIX)) == 0) {
+		int rc = cmi5_auth(srv, key, secret, out);
+		sodium_memzero(decoded, sizeof(decoded));
+		return rc;
+	}
 
 	struct db_conn *c = db_reader_get(srv->db);
 	sqlite3_stmt *st = db_stmt(c, "SELECT id, name, salt, secret_hash, scopes FROM lrs_clients WHERE key = ?");
@@ -176,66 +182,114 @@ static const char *opt_value(int argc, char **argv, const char *name)
 	return NULL;
 }
 
+int lrs_client_create(struct db *db, const char *public_url, const char *name, const char *key,
+		      const char *secret, const char *scope, struct lrs_client_secret *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (sodium_init() < 0)
+		return LRS_CLIENT_ERROR;
+	if (!name || !*name || strlen(name) > 120)
+		return LRS_CLIENT_BAD_NAME;
+	if ((key == NULL) != (secret == NULL))
+		return LRS_CLIENT_BAD_KEY;
+	if (secret && (strlen(secret) < 16 || strlen(secret) >= sizeof(out->secret)))
+		return LRS_CLIENT_SHORT_SECRET;
+	if (key && (!*key || strchr(key, ':') || strlen(key) > 128))
+		return LRS_CLIENT_BAD_KEY;
+	unsigned mask;
+	char err[256];
+	if (lrs_scopes_parse(scope ? scope : "statements/write statements/read/mine", &mask, err,
+			     sizeof(err)) != 0 || mask == 0)
+		return LRS_CLIENT_BAD_SCOPE;
+	scopes_text(mask, out->scopes, sizeof(out->scopes));
+	if (!key) {
+		unsigned char raw[32];
+		randombytes_buf(raw, 12);
+		sodium_bin2hex(out->key, sizeof(out->key), raw, 12);
+		randombytes_buf(raw, 32);
+		sodium_bin2base64(out->secret, sizeof(out->secret), raw, 32,
+				  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	} else {
+		snprintf(out->key, sizeof(out->key), "%s", key);
+		snprintf(out->secret, sizeof(out->secret), "%s", secret);
+	}
+	struct client_row r = { .name = name, .key = out->key, .scopes = out->scopes };
+	randombytes_buf(r.salt, SALT_BYTES);
+	hash_secret(r.salt, out->secret, r.hash);
+	json_t *auth = authority_for(public_url, name, out->key);
+	char *auth_text = auth ? json_dumps(auth, JSON_COMPACT) : NULL;
+	json_decref(auth);
+	r.authority = auth_text ? auth_text : "{}";
+	int rc = db_write(db, insert_client, &r);
+	free(auth_text);
+	if (rc == DB_CONFLICT)
+		return LRS_CLIENT_TAKEN;
+	return rc == DB_OK ? 0 : LRS_CLIENT_ERROR;
+}
+
+int lrs_client_remove(struct db *db, const char *key)
+{
+	struct client_row r = { .key = key };
+	if (db_write(db, delete_client, &r) != DB_OK)
+		return -1;
+	return r.removed ? 0 : 1;
+}
+
+json_t *lrs_clients_json(struct db_conn *c)
+{
+	sqlite3_stmt *st = db_stmt(c, "SELECT key, name, scopes, created FROM lrs_clients ORDER BY id");
+	if (!st)
+		return NULL;
+	json_t *out = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *row = json_pack("{s:s, s:s, s:s, s:s}", "key", sqlite3_column_text(st, 0),
+					"name", sqlite3_column_text(st, 1), "scopes",
+					sqlite3_column_text(st, 2), "created", sqlite3_column_text(st, 3));
+		if (row)
+			json_array_append_new(out, row);
+	}
+	sqlite3_reset(st);
+	return out;
+}
+
 static int client_add(const struct config *cfg, struct db *db, int argc, char **argv)
 {
 	const char *name = opt_value(argc, argv, "--name");
 	const char *key = opt_value(argc, argv, "--key");
 	const char *secret = opt_value(argc, argv, "--secret");
 	const char *scope = opt_value(argc, argv, "--scope");
-	if (!name || !*name) {
-		fprintf(stderr, "vern lrs-client add: --name NAME is required\n");
+	struct lrs_client_secret made;
+	int rc = lrs_client_create(db, cfg->public_url, name, key, secret, scope, &made);
+	switch (rc) {
+	case 0:
+		printf("name: %s\nkey: %s\nsecret: %s\nscopes: %s\n", name, made.key, made.secret,
+		       made.scopes);
+		sodium_memzero(&made, sizeof(made));
+		return 0;
+	case LRS_CLIENT_BAD_NAME:
+		fprintf(stderr, "vern lrs-client add: --name NAME is required (at most 120 bytes)\n");
 		return 2;
-	}
-	if ((key == NULL) != (secret == NULL)) {
-		fprintf(stderr, "vern lrs-client add: give both --key and --secret, or neither\n");
-		return 2;
-	}
-	if (secret && strlen(secret) < 16) {
+	case LRS_CLIENT_SHORT_SECRET:
 		fprintf(stderr, "vern lrs-client add: --secret must be at least 16 characters\n");
 		return 2;
-	}
-	if (key && (!*key || strchr(key, ':') || strlen(key) > 128)) {
-		fprintf(stderr, "vern lrs-client add: --key must be 1-128 characters without ':'\n");
+	case LRS_CLIENT_BAD_KEY:
+		fprintf(stderr, key && secret ? "vern lrs-client add: --key must be 1-128 characters without ':'\n"
+					      : "vern lrs-client add: give both --key and --secret, or neither\n");
+		return 2;
+	case LRS_CLIENT_BAD_SCOPE: {
+		unsigned mask;
+		char err[256] = "no scope given";
+		(void)lrs_scopes_parse(scope ? scope : "", &mask, err, sizeof(err));
+		fprintf(stderr, "vern lrs-client add: %s\n", err);
 		return 2;
 	}
-	unsigned mask;
-	char err[256], scopes[256];
-	if (lrs_scopes_parse(scope ? scope : "statements/write statements/read/mine", &mask, err,
-			     sizeof(err)) != 0 || mask == 0) {
-		fprintf(stderr, "vern lrs-client add: %s\n", mask ? err : "no scope given");
-		return 2;
-	}
-	scopes_text(mask, scopes, sizeof(scopes));
-	char keybuf[64], secretbuf[64];
-	if (!key) {
-		unsigned char raw[32];
-		randombytes_buf(raw, 12);
-		sodium_bin2hex(keybuf, sizeof(keybuf), raw, 12);
-		randombytes_buf(raw, 32);
-		sodium_bin2base64(secretbuf, sizeof(secretbuf), raw, 32,
-				  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-		key = keybuf;
-		secret = secretbuf;
-	}
-	struct client_row r = { .name = name, .key = key, .scopes = scopes };
-	randombytes_buf(r.salt, SALT_BYTES);
-	hash_secret(r.salt, secret, r.hash);
-	json_t *auth = authority_for(cfg->public_url, name, key);
-	char *auth_text = auth ? json_dumps(auth, JSON_COMPACT) : NULL;
-	json_decref(auth);
-	r.authority = auth_text ? auth_text : "{}";
-	int rc = db_write(db, insert_client, &r);
-	free(auth_text);
-	if (rc == DB_CONFLICT) {
+	case LRS_CLIENT_TAKEN:
 		fprintf(stderr, "vern lrs-client add: the key %s is taken\n", key);
 		return 1;
-	}
-	if (rc != DB_OK) {
+	default:
 		fprintf(stderr, "vern lrs-client add: the client could not be stored\n");
 		return 1;
 	}
-	printf("name: %s\nkey: %s\nsecret: %s\nscopes: %s\n", name, key, secret, scopes);
-	return 0;
 }
 
 static int client_list(struct db *db)
@@ -262,12 +316,12 @@ int lrs_client_command(const struct config *cfg, struct db *db, int argc, char *
 	if (argc == 1 && strcmp(argv[0], "list") == 0)
 		return client_list(db);
 	if (argc == 2 && strcmp(argv[0], "remove") == 0) {
-		struct client_row r = { .key = argv[1] };
-		if (db_write(db, delete_client, &r) != DB_OK) {
+		int rc = lrs_client_remove(db, argv[1]);
+		if (rc < 0) {
 			fprintf(stderr, "vern lrs-client remove: the client could not be removed\n");
 			return 1;
 		}
-		if (!r.removed) {
+		if (rc > 0) {
 			fprintf(stderr, "vern lrs-client remove: no client with key %s\n", argv[1]);
 			return 1;
 		}

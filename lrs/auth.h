@@ -12,6 +12,7 @@
 
 struct config;
 struct db;
+struct db_conn;
 
 /* Checks an Authorization header value ("Basic base64(key:secret)").
  * On success fills out (out->authority is a new reference the caller
@@ -27,6 +28,25 @@ void lrs_auth_remember_version(long long client_id, int version);
 int lrs_auth_last_version(long long client_id);
 
 int lrs_scopes_parse(const char *text, unsigned *mask, char *err, size_t errsize);
+
+/* Creating and removing clients (the CLI and the admin page). */
+struct lrs_client_secret {
+	char key[160], secret[160], scopes[256]; /* the secret is shown once, never stored */
+};
+enum {
+	LRS_CLIENT_ERROR = -1, LRS_CLIENT_TAKEN = -2, LRS_CLIENT_BAD_SCOPE = -3,
+	LRS_CLIENT_BAD_KEY = -4, LRS_CLIENT_SHORT_SECRET = -5, LRS_CLIENT_BAD_NAME = -6,
+};
+/* Stores a client named name (1-120 bytes). key and secret: both NULL to
+ * have them generated, or both given (key 1-128 bytes without ':', secret
+ * at least 16 characters). scope NULL: statements/write statements/read/mine.
+ * Returns 0 and fills out, or one of the codes above. */
+int lrs_client_create(struct db *db, const char *public_url, const char *name, const char *key,
+		      const char *secret, const char *scope, struct lrs_client_secret *out);
+/* 0 removed, 1 no such key, -1 storage failed. */
+int lrs_client_remove(struct db *db, const char *key);
+/* [{key, name, scopes, created}] (never secrets). New reference or NULL. */
+json_t *lrs_clients_json(struct db_conn *c);
 
 /* `vern lrs-client add --name NAME [--key KEY --secret SECRET] [--scope S]`,
  * `vern lrs-client list`, `vern lrs-client remove KEY`. argv holds the

@@ -1113,3 +1113,42 @@ void lrs_agents(struct lrs_ctx *x)
 	send_body(x, 200, "application/json", text, strlen(text), NULL);
 	free(text);
 }
+
+/* ---- documents Vern writes itself ---- */
+
+int lrs_state_put_internal(struct db_conn *c, const char *activity, const json_t *agent,
+			   const char *registration, const char *state_id,
+			   const char *content_type, const char *body, size_t len)
+{
+	struct doc_ref ref;
+	memset(&ref, 0, sizeof(ref));
+	ref.kind = DOC_STATE;
+	ref.activity = activity;
+	ref.doc_id = state_id;
+	if (lrs_agent_key(agent, ref.agent, sizeof(ref.agent)) != 0 || len > INT_MAX)
+		return DB_INVALID;
+	if (registration) {
+		if (strlen(registration) != 36)
+			return DB_INVALID;
+		for (int i = 0; i < 36; i++)
+			ref.registration[i] = (char)((registration[i] >= 'A' && registration[i] <= 'Z')
+						     ? registration[i] + 32 : registration[i]);
+		ref.has_registration = 1;
+	}
+	char etag[ETAG_SIZE];
+	etag_of(body, len, etag);
+	sqlite3_stmt *st = db_stmt(c, "INSERT INTO documents(kind, activity, agent, registration, doc_id, "
+				      "content_type, content, etag, updated_ms) "
+				      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+				      "ON CONFLICT(kind, activity, agent, registration, doc_id) DO UPDATE SET "
+				      "content_type = excluded.content_type, content = excluded.content, "
+				      "etag = excluded.etag, updated_ms = excluded.updated_ms");
+	if (!st)
+		return DB_ERROR;
+	bind_key(st, &ref);
+	sqlite3_bind_text(st, 6, content_type, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, body, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, etag, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, lrs_now_ms());
+	return db_exec_stmt(c, st, "document_write_internal");
+}

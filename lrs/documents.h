@@ -43,4 +43,14 @@ const char *lrs_http_date(long long ms, char *buf, size_t size);
 int lrs_document_merge(const char *stored, size_t stored_len, const char *update,
 		       size_t update_len, char **out, size_t *out_len);
 
+/* Writes (replaces) a State document for Vern itself, e.g. the cmi5
+ * LMS.LaunchData document, on the writer connection c inside the caller's
+ * db_write job (so it commits with the caller's other rows). registration
+ * may be NULL. Returns DB_OK, DB_INVALID (bad agent or registration) or
+ * DB_ERROR. */
+struct db_conn;
+int lrs_state_put_internal(struct db_conn *c, const char *activity, const json_t *agent,
+			   const char *registration, const char *state_id,
+			   const char *content_type, const char *body, size_t len);
+
 #endif

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "cmi5.h"
 #include "documents.h"
 #include "log.h"
 #include "query.h"
@@ -436,11 +437,15 @@ void lrs_dispatch(struct http_request *req)
 		lrs_send_error(&x, 403, "forbidden", "this client's scopes do not allow this request");
 		goto out;
 	}
+	if (x.client.cmi5_launch && cmi5_lrs_check(&x) != 0)
+		goto out; /* a cmi5 token asked for more than its AU session may */
 	res->handler(&x);
 	if (!req->status) {
 		log_event(LOG_ERROR, "lrs_handler_sent_nothing", "resource=%s", res->name);
 		lrs_send_error(&x, 500, "internal", "the handler sent no response");
 	}
+	if (x.client.cmi5_launch)
+		cmi5_lrs_after(&x); /* records what the AU said; ends the check's hold */
 out:
 	json_decref(x.params);
 	json_decref(x.form_headers);

@@ -46,6 +46,8 @@ struct lrs_client {
 	unsigned scopes;
 	char name[128];
 	json_t *authority;
+	long long cmi5_launch; /* a cmi5 auth token (courses/cmi5.c): the launch it is
+				* limited to; 0 for ordinary clients */
 };
 
 struct lrs_ctx {

@@ -26,7 +26,22 @@ struct config {
 	char data_dir[CONFIG_STR_MAX];     /* uploaded content, backups */
 	char public_url[CONFIG_STR_MAX];   /* base URL used in links */
 	char www_dir[CONFIG_STR_MAX];      /* the admin pages (admin/www) */
+	char content_origin[CONFIG_STR_MAX]; /* origin serving course content; "" = public_url */
+	long max_upload_bytes;             /* course package uploads */
 	char log_level[16];
+	char vendor_dir[CONFIG_STR_MAX];   /* scripts from npm packages (build/vendor) */
+	char totp_issuer[64];              /* sign-in and retention (admin/) */
+	long session_minutes;
+	long login_max_failures;
+	long login_lockout_minutes;
+	long login_ip_limit;
+	long login_ip_window_seconds;
+	long retention_statement_days;
+	long retention_inactive_days;
+	long retention_hour;
+	int retention_delete_statements;
+	int retention_job;
+	int demo_mode;
 	long threads;
 	long max_body_bytes;
 	long max_header_bytes;

@@ -23,12 +23,9 @@
 #include "routes.h"
 #include "server.h"
 
-/* Headers every response carries. Pages that need more (CSP for content)
- * add their own through extra_headers. */
-#define SECURITY_HEADERS \
-	"X-Content-Type-Options: nosniff\r\n" \
-	"X-Frame-Options: DENY\r\n" \
-	"Referrer-Policy: no-referrer\r\n"
+/* Every response carries X-Content-Type-Options: nosniff, Referrer-Policy:
+ * no-referrer and X-Frame-Options: DENY (see frame_option). Pages that need
+ * more (CSP for content) add their own through extra_headers. */
 
 static const struct {
 	const char *name;
@@ -48,6 +45,14 @@ static double now_ms(void)
 
 /* ---- responses ---- */
 
+/* X-Frame-Options: DENY, unless the response says itself who may frame it
+ * (course content served into the player's frame). */
+static const char *frame_option(const char *extra_headers)
+{
+	return extra_headers && strstr(extra_headers, "frame-ancestors") ? ""
+									 : "X-Frame-Options: DENY\r\n";
+}
+
 void http_send(struct http_request *req, int status, const char *content_type,
 	       const void *body, size_t len, const char *extra_headers)
 {
@@ -62,10 +67,13 @@ void http_send(struct http_request *req, int status, const char *content_type,
 			 "Content-Type: %s\r\n"
 			 "Content-Length: %zu\r\n"
 			 "Cache-Control: no-store\r\n"
-			 SECURITY_HEADERS
+			 "X-Content-Type-Options: nosniff\r\n"
+			 "%s"
+			 "Referrer-Policy: no-referrer\r\n"
 			 "%s\r\n",
 			 status, mg_get_response_code_text(req->conn, status), date,
-			 content_type, len, extra_headers ? extra_headers : "");
+			 content_type, len, frame_option(extra_headers),
+			 extra_headers ? extra_headers : "");
 	if (n < 0 || (size_t)n >= sizeof(head)) {
 		log_event(LOG_ERROR, "http_header_overflow", "status=%d", status);
 		n = snprintf(head, sizeof(head),
@@ -489,7 +497,8 @@ static int dispatch(struct mg_connection *conn)
 		goto done;
 	}
 	req.route = route;
-	long limit = route->max_body < 0 ? srv->cfg.max_body_bytes : route->max_body;
+	long limit = route->max_body == HTTP_BODY_UPLOAD ? srv->cfg.max_upload_bytes
+		     : route->max_body < 0 ? srv->cfg.max_body_bytes : route->max_body;
 	int has_body = ri->content_length > 0 ||
 		       (ri->content_length < 0 && mg_get_header(conn, "Transfer-Encoding"));
 	if (has_body) {

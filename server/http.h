@@ -49,7 +49,9 @@ typedef void (*http_handler)(struct http_request *req);
  * '*' matches one segment (captured into params) and a trailing '**'
  * matches the rest. max_body 0 means the route takes no body; -1 means the
  * configured max_body_bytes. HEAD is served by the GET handler when the
- * route allows GET (the helpers drop the body). */
+ * route allows GET (the helpers drop the body). HTTP_BODY_UPLOAD means the
+ * configured max_upload_bytes (course packages). */
+#define HTTP_BODY_UPLOAD (-2L)
 struct http_route {
 	unsigned methods;
 	const char *pattern;

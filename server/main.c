@@ -19,10 +19,16 @@
 #include "log.h"
 #include "people_import.h"
 #include "pidfile.h"
+#include "../courses/import.h"
+#include "../courses/native.h"
 #include "server.h"
 #include "../plugins/cli.h"
 #include "../plugins/host.h"
 #include "../lrs/auth.h"
+#include "admin_state.h"
+#include "demo_accounts.h"
+#include "retention.h"
+#include "user_cli.h"
 
 struct command {
 	const char *name;
@@ -41,10 +47,18 @@ static int cmd_version(struct config *cfg, int argc, char **argv);
 static int cmd_lrs_client(struct config *cfg, int argc, char **argv);
 static int cmd_people(struct config *cfg, int argc, char **argv);
 static int cmd_plugins(struct config *cfg, int argc, char **argv);
+static int cmd_course(struct config *cfg, int argc, char **argv);
+static int cmd_user(struct config *cfg, int argc, char **argv);
+static int cmd_retention(struct config *cfg, int argc, char **argv);
 
 static const char *const people_switches[] = { "--dry-run", "--partial", "--force", NULL };
 
+static const char *const course_flags[] = { "--id", "--title", "--minutes", "--valid-months", NULL };
+
 static const char *const lrs_client_flags[] = { "--name", "--key", "--secret", "--scope", NULL };
+static const char *const user_flags[] = { "--employee", "--role", "--name", NULL };
+static const char *const user_switches[] = { "--generate", NULL };
+static const char *const retention_flags[] = { "--now", NULL };
 
 static const struct command commands[] = {
 	{ "serve", cmd_serve, "[--config FILE] [--listen ADDR:PORT] [--db PATH] [--data DIR]",
@@ -61,6 +75,17 @@ static const struct command commands[] = {
 	  "import units or employees from a CSV export (see README)", NULL, people_switches },
 	{ "plugins", cmd_plugins, "list | check FILE.lua | reload",
 	  "list the Lua plugins, check one, or make the running server reload them", NULL, NULL },
+	{ "course", cmd_course,
+	  "import FILE.zip|FOLDER [--id ID] [--title T] [--minutes N] [--valid-months N] | list | "
+	  "build SRC_DIR OUT_DIR",
+	  "import SCORM 1.2, SCORM 2004 and cmi5 packages and native course folders; build checks "
+	  "a native course folder", course_flags, NULL },
+	{ "user", cmd_user,
+	  "add USERNAME [--employee ID] [--role ROLE]... | passwd USERNAME | totp-reset USERNAME | "
+	  "roles USERNAME [--role ROLE]... | unlock USERNAME | list | remove USERNAME",
+	  "manage sign-in accounts (roles: admin, hr, ombud, leader:UNIT)", user_flags, user_switches },
+	{ "retention", cmd_retention, "run [--now YYYY-MM-DD] | policy",
+	  "apply the retention policy now (the server also runs it daily)", retention_flags, NULL },
 	{ "version", cmd_version, "", "print the version", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -212,6 +237,12 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 		log_event(LOG_ERROR, "plugins_failed", "error=\"the plugin worker did not start\"");
 	if (pidfile_write(srv.cfg.data_dir, err, sizeof(err)) != 0)
 		log_event(LOG_WARN, "pidfile_failed", "error=\"%s\"", err);
+	if (admin_start(&srv) != 0) {
+		http_stop(&srv);
+		log_buffer_stop();
+		db_close(srv.db);
+		return 1;
+	}
 	log_event(LOG_INFO, "listening", "url=%s version=%s db=%s threads=%ld",
 		  srv.base_url, VERN_VERSION, cfg->db, cfg->threads);
 
@@ -231,6 +262,7 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	plugin_host_close(srv.plugins);
 	srv.plugins = NULL;
 	pidfile_remove(srv.cfg.data_dir);
+	admin_stop(&srv);
 	log_buffer_stop();
 	struct db_stats st;
 	db_get_stats(srv.db, &st);
@@ -284,6 +316,8 @@ static int cmd_demo(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = demo_create(db);
+	if (rc == 0)
+		rc = demo_accounts(db, cfg);
 	db_close(db);
 	if (rc != 0) {
 		fprintf(stderr, "vern demo: the demo data could not be written\n");
@@ -318,12 +352,44 @@ static int cmd_plugins(struct config *cfg, int argc, char **argv)
 	return plugin_command(cfg, argc, argv);
 }
 
+static int cmd_user(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = user_command(db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
+static int cmd_retention(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = retention_command(cfg, db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
 static int cmd_people(struct config *cfg, int argc, char **argv)
 {
 	struct db *db;
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = people_command(db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
+static int cmd_course(struct config *cfg, int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "build") == 0)
+		return native_build_command(argc - 1, argv + 1);
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = courses_command(cfg, db, argc, argv);
 	db_close(db);
 	return rc;
 }

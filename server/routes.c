@@ -11,6 +11,16 @@
 #include "api_test.h"
 #include "lrs.h"
 #include "www.h"
+#include "api_test_session.h"
+#include "../courses/api_courses.h"
+#include "../courses/cmi5.h"
+#include "../courses/content.h"
+#include "../courses/player.h"
+#include "../courses/runtime.h"
+#include "login.h"
+#include "retention.h"
+#include "min_side.h"
+#include "api_users.h"
 
 const struct http_route routes[] = {
 	{ HTTP_GET, "/healthz", api_health_get, 0 },
@@ -22,6 +32,7 @@ const struct http_route routes[] = {
 	{ HTTP_GET | HTTP_POST, "/api/plugins/*/reports/*", api_plugins_report, 65536 },
 	{ HTTP_POST, "/api/incidents", api_incidents_post, 4096 },
 	{ HTTP_POST, "/api/test/plugins/*", api_test_plugins, 4096 },
+	{ HTTP_GET, "/assets/vendor/*", www_vendor_asset, 0 },
 	{ HTTP_GET, "/assets/*", www_asset, 0 },
 	{ HTTP_GET, "/", www_page, 0 },
 	{ HTTP_GET, "/logg-inn", www_page, 0 },
@@ -30,5 +41,41 @@ const struct http_route routes[] = {
 	{ HTTP_GET, "/hr", www_page, 0 },
 	{ HTTP_GET, "/ombud", www_page, 0 },
 	{ HTTP_GET, "/admin", www_page, 0 },
+	{ HTTP_POST, "/api/test/session", api_test_session, 4096 },
+	{ HTTP_GET, "/learn/*", player_page, 0 },
+	{ HTTP_GET, "/api/learn/*", learn_get, 0 },
+	{ HTTP_POST, "/api/learn/*/launch", learn_launch, 4096 },
+	{ HTTP_GET, "/player/*", player_asset, 0 },
+	{ HTTP_GET, "/content/**", content_file, 0 },
+	{ HTTP_GET, "/content-assets/*", content_asset, 0 },
+	{ HTTP_GET, "/content-return", runtime_return, 0 },
+	{ HTTP_GET, "/content-run/*", runtime_host, 0 },
+	{ HTTP_POST, "/content-run/*/commit", runtime_commit, -1 },
+	{ HTTP_POST, "/content-run/*/event", runtime_event, 4096 },
+	{ HTTP_POST | HTTP_OPTIONS, "/api/cmi5/fetch/*", cmi5_fetch, 4096 },
+	{ HTTP_GET, "/api/courses", courses_list, 0 },
+	{ HTTP_POST, "/api/courses", courses_upload, HTTP_BODY_UPLOAD },
+	{ HTTP_POST, "/api/courses/*/waive", courses_waive, 4096 },
+	{ HTTP_GET, "/api/login", login_csrf, 0 },
+	{ HTTP_POST, "/api/login", login_password, 16384 },
+	{ HTTP_GET, "/api/login/totp", login_totp_get, 0 },
+	{ HTTP_POST, "/api/login/totp", login_totp_post, 4096 },
+	{ HTTP_POST, "/api/logout", login_logout, 4096 },
+	{ HTTP_POST, "/api/logout-everywhere", login_logout_everywhere, 4096 },
+	{ HTTP_GET, "/api/oppbevaring", retention_policy_get, 0 },
+	{ HTTP_GET, "/api/min-side", min_side_get, 0 },
+	{ HTTP_GET, "/api/min-side/kursbevis/*", min_side_certificate, 0 },
+	{ HTTP_GET, "/api/min-side/eksport", min_side_export, 0 },
+	{ HTTP_GET, "/min-side/kursbevis", www_page, 0 },
+	{ HTTP_GET, "/api/admin/brukere", api_users_list, 0 },
+	{ HTTP_POST, "/api/admin/brukere", api_users_create, 16384 },
+	{ HTTP_GET | HTTP_PUT | HTTP_DELETE, "/api/admin/brukere/*", api_users_one, 16384 },
+	{ HTTP_POST, "/api/admin/brukere/*/passord", api_users_password, 4096 },
+	{ HTTP_POST, "/api/admin/brukere/*/totp-nullstill", api_users_totp_reset, 0 },
+	{ HTTP_POST, "/api/admin/brukere/*/las-opp", api_users_unlock, 0 },
+	{ HTTP_GET | HTTP_POST, "/api/admin/lrs-klienter", api_lrs_clients, 16384 },
+	{ HTTP_DELETE, "/api/admin/lrs-klienter/*", api_lrs_client_remove, 0 },
+	{ HTTP_GET, "/api/admin/oppbevaring", api_retention, 0 },
+	{ HTTP_POST, "/api/admin/oppbevaring/kjor", api_retention_run, 0 },
 	{ 0, NULL, NULL, 0 },
 };

@@ -11,6 +11,7 @@
 
 #define VERN_VERSION "0.1.0"
 
+struct admin_state;
 struct db;
 struct mg_context;
 struct plugin_host;
@@ -19,6 +20,7 @@ struct server {
 	struct config cfg;
 	struct db *db;
 	struct mg_context *mg;
+	struct admin_state *admin; /* sign-in limiter, retention job (admin/admin_state.h) */
 	char base_url[CONFIG_STR_MAX]; /* http://host:port as actually bound */
 	int port;
 	time_t started;

@@ -1,0 +1,36 @@
+/* admin_state.c: start and stop of the sign-in limiter and the retention
+ * job (see admin_state.h). */
+#include "admin_state.h"
+
+#include <stdlib.h>
+
+#include "log.h"
+#include "rate_limit.h"
+#include "retention.h"
+#include "server.h"
+
+#define LIMITER_SLOTS 4096
+
+int admin_start(struct server *srv)
+{
+	struct admin_state *a = calloc(1, sizeof(*a));
+	if (!a || !(a->login_ip = rate_limit_new(LIMITER_SLOTS))) {
+		free(a);
+		log_event(LOG_ERROR, "admin_start_failed", "error=\"out of memory\"");
+		return -1;
+	}
+	a->retention = retention_job_start(srv);
+	srv->admin = a;
+	return 0;
+}
+
+void admin_stop(struct server *srv)
+{
+	struct admin_state *a = srv->admin;
+	if (!a)
+		return;
+	retention_job_stop(a->retention);
+	rate_limit_free(a->login_ip);
+	free(a);
+	srv->admin = NULL;
+}
