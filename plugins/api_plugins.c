@@ -161,6 +161,8 @@ void api_test_plugins(struct http_request *req)
 		rc = plugin_host_sync_employees(req->srv->plugins, (time_t)now);
 	else if (strcmp(what, "events") == 0)
 		rc = plugin_host_run_events(req->srv->plugins);
+	else if (strcmp(what, "scheduled") == 0)
+		rc = plugin_host_daily_if_due(req->srv->plugins, (time_t)now);
 	else {
 		http_send_error(req, 404, "not_found", "no such test action");
 		return;

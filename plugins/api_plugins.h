@@ -4,8 +4,9 @@
  *   GET  /api/plugins/NAME/reports/REPORT  run a report; query parameters
  *   POST /api/plugins/NAME/reports/REPORT  ... or a JSON object as params
  *   POST /api/plugins/reload               re-read the plugins folder: {"broken": N}
- *   POST /api/test/plugins/daily|sync|events  (test_endpoints only) run
- *        daily({"now": s}), on_employee sync, or the waiting events now
+ *   POST /api/test/plugins/daily|sync|events|scheduled  (test_endpoints
+ *        only; body {"now": s}) run daily(), on_employee sync, the waiting
+ *        events, or the daily schedule as the worker does at that time
  *
  * The first three need a signed-in admin (access_require, CSRF on POST).
  * plugin_http_require_all (LRS client Basic credentials with scope "all")

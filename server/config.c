@@ -107,10 +107,11 @@ static const struct config_key keys[] = {
 	LONG(mail_tick_seconds, 1, 3600, "60", "how often campaigns are checked for due lessons"),
 	LONG(mail_keep_days, 1, 3650, "90", "days sent emails are kept in the outbox"),
 	STR(plugins_dir, "plugins", "folder of the Lua plugins (*.lua); plugin.NAME.KEY = value sets their options"),
-	LONG(plugins_memory_mb, 1, 4096, "32", "memory cap of each plugin Lua state, in MB"),
+	LONG(plugins_memory_mb, 3, 12288, "96",
+	     "memory cap of each plugin, in MB (shared evenly by its 3 Lua states)"),
 	LONG(plugins_instructions, 1000, 100000000000L, "20000000",
 	     "Lua instructions per plugin hook or report call (daily() gets 50 times more)"),
-	LONG(plugins_call_ms, 10, 600000, "2000",
+	LONG(plugins_call_ms, 10, 600000, "5000",
 	     "time per plugin hook or report call, in milliseconds (daily() gets 50 times more)"),
 	LONG(plugins_daily_hour, -1, 23, "2", "local hour when plugins' daily() runs; -1: never by itself"),
 };

@@ -72,7 +72,7 @@ struct config {
 	long mail_tick_seconds;
 	long mail_keep_days;
 	char plugins_dir[CONFIG_STR_MAX];  /* folder of *.lua plugins */
-	long plugins_memory_mb;            /* per Lua state */
+	long plugins_memory_mb;            /* per plugin (split over its Lua states) */
 	long plugins_instructions;         /* per hook or report call */
 	long plugins_call_ms;              /* per hook or report call */
 	long plugins_daily_hour;           /* local hour daily() runs; -1: never */

@@ -285,6 +285,7 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	http_stop(&srv);
 	mail_stop(&srv);
 	plugin_host_close(srv.plugins);
+	srv.plugins = NULL;
 	pidfile_remove(srv.cfg.data_dir);
 	admin_stop(&srv);
 	log_buffer_stop();

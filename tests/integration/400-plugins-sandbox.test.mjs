@@ -127,7 +127,7 @@ test('every escape fails, budgets stop runaway plugins while HTTP keeps answerin
   fs.rmSync(MARKER, { force: true });
   const h = await startWithPlugins(t, {
     files: { escape: ESCAPE, stuck: LOOPING_HOOK, healthy: HEALTHY, ...BROKEN },
-    args: ['--plugins-call-ms', '1500', '--plugins-memory-mb', '64'],
+    args: ['--plugins-call-ms', '1500', '--plugins-memory-mb', '192'],  // 64 MB per Lua state
   });
 
   const r = await h.report('escape', 'attempts');
