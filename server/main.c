@@ -24,6 +24,7 @@
 #include "scim_token.h"
 #include "pidfile.h"
 #include "../courses/import.h"
+#include "../courses/bundled.h"
 #include "../courses/native.h"
 #include "server.h"
 #include "../plugins/cli.h"
@@ -351,7 +352,10 @@ static int cmd_demo(struct config *cfg, int argc, char **argv)
 	}
 	if (open_db(cfg, &srv.db) != 0)
 		return 1;
-	int rc = demo_create(&srv, stdout);
+	/* The bundled courses first, so the demo's catalogue rows are theirs. */
+	int rc = courses_install_bundled(srv.db, &srv.cfg, "courses", stdout) < 0 ? -1 : 0;
+	if (rc == 0)
+		rc = demo_create(&srv, stdout);
 	if (rc == 0)
 		rc = demo_accounts(srv.db, cfg);
 	if (rc == 0)
