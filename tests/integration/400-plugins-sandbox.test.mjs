@@ -1,4 +1,4 @@
-// 300-plugins-sandbox: the plugin sandbox, through the running server.
+// 400-plugins-sandbox: the plugin sandbox, through the running server.
 // Every way out of the sandbox fails; endless loops, a 4 GB string.rep and
 // runaway recursion are stopped within their budgets while the server
 // keeps answering HTTP; a plugin that does not load is reported and

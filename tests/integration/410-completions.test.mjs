@@ -1,4 +1,4 @@
-// 310-completions: completions and course starts derived from LRS
+// 410-completions: completions and course starts derived from LRS
 // statements in the statement's own transaction: which verbs and agents
 // count, expiry from valid_months, history, out-of-order timestamps,
 // started through context activities, and voiding.

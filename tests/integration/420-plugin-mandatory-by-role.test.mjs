@@ -1,4 +1,4 @@
-// 320-plugin-mandatory-by-role: the bundled mandatory_by_role plugin.
+// 420-plugin-mandatory-by-role: the bundled mandatory_by_role plugin.
 // Assignments by role when people are imported (due N days after hire or
 // the change), role changes, hand-made assignments left alone, renewal
 // after completion, deactivation, the reminders report, and an idempotent

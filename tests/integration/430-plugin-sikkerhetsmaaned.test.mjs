@@ -1,4 +1,4 @@
-// 330-plugin-sikkerhetsmaaned: the bundled October campaign plugin. daily()
+// 430-plugin-sikkerhetsmaaned: the bundled October campaign plugin. daily()
 // assigns the lessons to every active employee while the campaign runs;
 // the per-agency report counts headcount, assigned, started and completed
 // per lesson and in total, the completion rate and the change from last

@@ -1,4 +1,4 @@
-// 340-plugin-avvik-training: POST /api/incidents (category and unit only,
+// 440-plugin-avvik-training: POST /api/incidents (category and unit only,
 // no personal data) and the bundled avvik_training plugin, which assigns
 // the matching course to the unit's staff.
 import { test } from 'node:test';

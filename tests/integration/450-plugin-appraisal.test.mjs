@@ -1,4 +1,4 @@
-// 350-plugin-appraisal: the bundled appraisal plugin's reports (the input
+// 450-plugin-appraisal: the bundled appraisal plugin's reports (the input
 // for the appraisal talk): requirements against completions, expiring,
 // overdue, for one employee and for a leader's unit.
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// 360-plugin-api: the `vern` API a plugin sees: reads with their filters
+// 460-plugin-api: the `vern` API a plugin sees: reads with their filters
 // and paging, option checking, bulk assign/unassign by unit, role and
 // everyone, only a plugin's own assignments touched, a failing call
 // writing nothing, plugin settings, and the daily schedule (once a day).
