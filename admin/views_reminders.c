@@ -1,6 +1,8 @@
 /* views_reminders.c: reminders from the leader dashboard (see
  * views_reminders.h). Validates who may be reminded of what, works out each
- * employee's outstanding requirements, and hands them to the mail outbox. */
+ * employee's outstanding requirements, and queues one "paminnelse" email
+ * with a fresh one-click link per outstanding course in the mail outbox
+ * (server/mail.h), which delivers it when SMTP is set up. */
 #include "views_reminders.h"
 
 #include <stdlib.h>
@@ -9,21 +11,25 @@
 #include "access.h"
 #include "db.h"
 #include "http.h"
+#include "mail.h"
 #include "server.h"
 #include "views_common.h"
 
 #define MAX_REMIND 1000
+#define MAX_COURSES_PER_PERSON 16
 
 struct target {
 	long long employee_id;
-	int outstanding; /* requirements not met (in the named course, when given) */
+	int n; /* requirements not met (in the named course, when given) */
+	char courses[MAX_COURSES_PER_PERSON][128];
 };
 
-/* Counts the employee's requirements that are not met. -1 when the
- * employee does not exist or is inactive. */
-static int outstanding(struct db_conn *c, long long emp, const char *course, long long now_ms,
+/* Fills t with the employee's requirements that are not met. Returns 0, or
+ * -1 when the employee does not exist or is inactive. */
+static int outstanding(struct db_conn *c, struct target *t, const char *course, long long now_ms,
 		       const char *today)
 {
+	long long emp = t->employee_id;
 	sqlite3_stmt *st = db_stmt(c, "SELECT active FROM employees WHERE id = ?");
 	if (!st)
 		return -1;
@@ -33,7 +39,7 @@ static int outstanding(struct db_conn *c, long long emp, const char *course, lon
 	if (!active)
 		return -1;
 	st = db_stmt(c,
-		"SELECT a.due_date, c.completed_ms, c.expires_ms, c.success FROM assignments a"
+		"SELECT a.due_date, c.completed_ms, c.expires_ms, c.success, a.course_id FROM assignments a"
 		" LEFT JOIN completions c ON c.employee_id = a.employee_id AND c.course_id = a.course_id"
 		" WHERE a.employee_id = ?1 AND (?2 IS NULL OR a.course_id = ?2)");
 	if (!st)
@@ -41,15 +47,53 @@ static int outstanding(struct db_conn *c, long long emp, const char *course, lon
 	sqlite3_bind_int64(st, 1, emp);
 	if (course)
 		sqlite3_bind_text(st, 2, course, -1, SQLITE_STATIC);
-	int n = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int has = sqlite3_column_type(st, 1) != SQLITE_NULL;
 		int success = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 3);
 		enum views_status s = views_status_of(has, sqlite3_column_int64(st, 2), success,
 			(const char *)sqlite3_column_text(st, 0), now_ms, today);
-		n += !views_status_met(s);
+		if (!views_status_met(s) && t->n < MAX_COURSES_PER_PERSON)
+			snprintf(t->courses[t->n++], sizeof(t->courses[0]), "%s",
+				 (const char *)sqlite3_column_text(st, 4));
 	}
-	return n;
+	return 0;
+}
+
+/* Queues the reminders; answers {"ansatte", "eposter", "hoppet_over",
+ * "feil": [{ansatt_id, melding}], "levering"}. */
+static void queue(struct http_request *req, const struct target *targets, size_t n)
+{
+	int people = 0, emails = 0, skipped = 0;
+	json_t *failures = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct target *t = &targets[i];
+		if (!t->n) {
+			skipped++;
+			continue;
+		}
+		int queued = 0;
+		char err[256] = "";
+		for (int k = 0; k < t->n; k++) {
+			if (mail_enqueue_lesson(req->srv, t->employee_id, t->courses[k], "paminnelse", err,
+						sizeof(err)) != 0)
+				break;
+			queued++;
+		}
+		if (err[0])
+			json_array_append_new(failures, json_pack("{s:I, s:s}", "ansatt_id",
+				(json_int_t)t->employee_id, "melding", err));
+		if (queued) {
+			people++;
+			emails += queued;
+		}
+	}
+	if (emails)
+		mail_wake(req->srv);
+	json_t *out = json_pack("{s:i, s:i, s:i, s:o, s:s}", "ansatte", people, "eposter", emails,
+		"hoppet_over", skipped, "feil", failures, "levering",
+		req->srv->cfg.smtp_host[0] ? "sendes" : "venter: e-post (SMTP) er ikke satt opp");
+	http_send_json(req, 200, out);
+	json_decref(out);
 }
 
 void views_reminders_send(struct http_request *req, const struct principal *p, json_t *body)
@@ -96,16 +140,16 @@ void views_reminders_send(struct http_request *req, const struct principal *p, j
 			status = 403;
 			break;
 		}
-		int k = outstanding(c, emp, course_id, now, today);
-		if (k < 0) {
+		targets[n].employee_id = emp;
+		if (outstanding(c, &targets[n], course_id, now, today) != 0) {
 			status = 422;
 			break;
 		}
-		targets[n].employee_id = emp;
-		targets[n].outstanding = k;
 		n++;
 	}
 	db_reader_put(req->srv->db, c);
+	if (!status)
+		queue(req, targets, n);
 	free(targets);
 	switch (status) {
 	case 400:
@@ -121,8 +165,4 @@ void views_reminders_send(struct http_request *req, const struct principal *p, j
 		http_send_error(req, 422, "inactive", "En av de ansatte finnes ikke eller har sluttet.");
 		return;
 	}
-	/* The mail outbox (issue 6) is not part of this build: say so rather
-	 * than pretend a reminder went out. */
-	http_send_error(req, 503, "mail_unavailable",
-			"E-post er ikke satt opp, så ingen påminnelse ble sendt.");
 }

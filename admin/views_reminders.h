@@ -11,9 +11,11 @@ struct principal;
 /* Handles the body of POST /api/leder/paminnelse:
  *   {"ansatte": [employee id, ...] (1..1000), "kurs": course id (optional)}
  * Every employee must be one p may see (else 403 and nothing is sent). Each
- * gets one reminder listing their requirements that are not met (only the
- * named course when given); employees with nothing outstanding are skipped.
- * Answers {"sendt": N, "hoppet_over": N} or an error. */
+ * gets a reminder email (template "paminnelse", with a one-click link) for
+ * each requirement not met (only the named course when given); employees
+ * with nothing outstanding are skipped. Answers 200 {"ansatte": people
+ * reminded, "eposter": emails queued, "hoppet_over": N, "feil": [{ansatt_id,
+ * melding}] (e.g. no email address), "levering": text} or an error. */
 void views_reminders_send(struct http_request *req, const struct principal *p, json_t *body);
 
 #endif

@@ -115,7 +115,11 @@
 			if (!ids.length) { Vern.status("Velg minst én ansatt å minne på."); return; }
 			try {
 				const res = await Vern.api("POST", "/api/leder/paminnelse", { ansatte: ids });
-				Vern.status(`Påminnelse sendt til ${res.sendt} ansatte.`, "ok");
+				const parts = [`Påminnelse lagt i utboksen til ${res.ansatte} ansatte (${res.eposter} e-poster).`];
+				if (res.hoppet_over) parts.push(`${res.hoppet_over} hadde ingenting utestående.`);
+				if (res.feil.length) parts.push(`${res.feil.length} kunne ikke få e-post: ${res.feil[0].melding}`);
+				if (res.levering.startsWith("venter")) parts.push("E-post er ikke satt opp ennå, så de venter i utboksen.");
+				Vern.status(parts.join(" "), res.feil.length ? "advarsel" : "ok");
 			} catch (e) { Vern.status(e.message); }
 		};
 		return Views.section("forsinket", "Forsinket", intro,
