@@ -24,10 +24,10 @@
 
 /* ---- one statement ---- */
 
-/* Pseudonymises the statement at seq: new JSON, its agent index rows
- * rebuilt from it, attachments dropped. */
 static int delete_seq(struct db_conn *c, long long seq);
 
+/* Pseudonymises the statement at seq: new JSON, its agent index rows
+ * rebuilt from it, attachments dropped. */
 static int pseudonymise_seq(struct db_conn *c, long long seq, const char *full,
 			    const unsigned char *key)
 {
@@ -231,6 +231,9 @@ static int leaver_rest(struct db_conn *c, void *arg)
 		"DELETE FROM course_attempts WHERE employee_id = ?1", /* items and launches cascade */
 		"DELETE FROM course_starts WHERE employee_id = ?1",
 		"DELETE FROM assignments WHERE employee_id = ?1",
+		"DELETE FROM learning_goals WHERE employee_id = ?1",
+		"DELETE FROM mail_outbox WHERE employee_id = ?1",
+		"DELETE FROM campaign_recipients WHERE employee_id = ?1",
 		"DELETE FROM sessions WHERE employee_id = ?1",
 		"UPDATE employees SET email = NULL WHERE id = ?1",
 		"INSERT INTO retention_employees(employee_id, done_ms) VALUES(?1, "

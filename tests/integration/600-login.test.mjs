@@ -333,7 +333,12 @@ test('demo accounts sign in without TOTP only when demo_mode = true', async (t) 
   const leader = await new Client(srv.url).signIn('leder', 'demo-demo-demo');
   assert.ok(leader.me.roles.includes('leader'));
   const employee = await new Client(srv.url).signIn('ansatt', 'demo-demo-demo');
-  assert.equal(employee.me.name, 'Kari Ansatt');
+  // One of the demo municipality's people, with courses to show on Min side.
+  assert.deepEqual(employee.me.roles, ['employee', 'learn']);
+  const home = await employee.get('/api/min-side');
+  assert.ok(home.data.assignments.length > 0 && home.data.completions.length > 0, 'courses and completions to show');
+  const ombud = await new Client(srv.url).signIn('ombud', 'demo-demo-demo');
+  assert.ok(ombud.me.roles.includes('ombud'));
   assertNoSanitizerFindings(srv.stderr());
 });
 

@@ -105,6 +105,8 @@ test("a leaver's raw data goes after their own period; their completions and oth
   const { dbPath, lrs, ids, run, state } = await setup(t);
   await sql(dbPath, `UPDATE employees SET active = 0, updated_ms = ${Date.now() - 61 * DAY} WHERE external_id = 'E2'`);
   await addUser(dbPath, 'per', 'per-passord-1234', ['--employee', 'E2']);
+  await sql(dbPath, `INSERT INTO learning_goals(employee_id, goals, agreed_on, updated_ms, updated_by)
+    VALUES (2, 'Lære mer om taushetsplikt', '2026-01-10', ${Date.now()}, 'Hanne HR')`);
   const before = await completions(dbPath);
   const r = await run();
   assert.equal(r.code, 0, r.stderr);
@@ -116,6 +118,7 @@ test("a leaver's raw data goes after their own period; their completions and oth
   assert.equal((await lrs.xapi(`activities/state?${state('E1', 'Kari Nordmann')}`)).status, 200);
   assert.equal((await sql(dbPath, "SELECT email IS NULL, name FROM employees WHERE external_id = 'E2'")).trim(), '1|Per Hansen');
   assert.equal((await sql(dbPath, 'SELECT count(*) FROM assignments WHERE employee_id = 2')).trim(), '0');
+  assert.equal((await sql(dbPath, 'SELECT count(*) FROM learning_goals')).trim(), '0', 'appraisal notes deleted');
   assert.equal(await completions(dbPath), before, 'proof of completion kept');
   assert.match((await run()).stdout, /leavers processed: 0/, 'done once');
 });
