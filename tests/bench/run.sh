@@ -16,7 +16,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
-BENCH_SECTIONS=(healthz lrs courses)
+BENCH_SECTIONS=(healthz lrs courses mail)
 
 VERN_BIN=${VERN_BIN:-build/vern}
 BARE_BIN=${BARE_BIN:-build/bench/bare_hello}
