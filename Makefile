@@ -162,7 +162,7 @@ deps:
 run: deps
 	@$(MAKE) --no-print-directory node_modules/.package-lock.json build/vern build/vendor/qrcode.js
 	build/vern demo
-	build/vern serve --listen 127.0.0.1:8080 --demo-mode true
+	sh tests/mail/with_sink.sh build/vern serve --listen 127.0.0.1:8080 --demo-mode true
 
 test: deps
 	@$(MAKE) --no-print-directory build/vern asan $(UNIT_BINS) $(FUZZ_BINS) \

@@ -21,6 +21,7 @@
 #include "mail_outbox.h"
 #include "mail_template.h"
 #include "server.h"
+#include "session.h"
 
 #define CHUNK 5000
 #define DAY_MS 86400000LL
@@ -120,7 +121,7 @@ static int queue_lesson_chunk(struct db_conn *c, void *arg)
 	sqlite3_bind_text(st, 6, j->cp->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, j->exp);
 	sqlite3_bind_text(st, 8, j->domain, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 9, j->now);
+	sqlite3_bind_int64(st, 9, session_now_ms()); /* the row's own clock, not the step's */
 	sqlite3_bind_int64(st, 10, j->lo);
 	sqlite3_bind_int64(st, 11, j->hi);
 	rc = db_exec_stmt(c, st, "campaign_lesson_outbox");
@@ -238,7 +239,7 @@ static int queue_reminder_chunk(struct db_conn *c, void *arg)
 		" SELECT 'r:' || r.campaign_id || ':' || r.position || ':' || r.employee_id || ':' ||"
 		" (r.reminders + 1), 'reminder', e.email, e.name, e.id, r.campaign_id, r.course_id, ?4,"
 		" json_object('navn', e.name, 'kurs', co.title, 'minutter', CAST(coalesce(co.minutes, 10) AS TEXT),"
-		" 'kampanje', ?5, 'due', r.due_ms, 'exp', ?6), lower(hex(randomblob(16))) || '@' || ?7, ?3, ?3"
+		" 'kampanje', ?5, 'due', r.due_ms, 'exp', ?6), lower(hex(randomblob(16))) || '@' || ?7, ?11, ?11"
 		" FROM campaign_recipients r JOIN employees e ON e.id = r.employee_id"
 		" JOIN courses co ON co.id = r.course_id"
 		" WHERE r.campaign_id = ?1 AND r.position = ?2 AND r.next_reminder_ms <= ?3"
@@ -257,6 +258,7 @@ static int queue_reminder_chunk(struct db_conn *c, void *arg)
 	sqlite3_bind_int64(st, 8, j->lo);
 	sqlite3_bind_int64(st, 9, j->hi);
 	sqlite3_bind_int(st, 10, j->cp->skip_completed);
+	sqlite3_bind_int64(st, 11, session_now_ms());
 	int rc = db_exec_stmt(c, st, "campaign_reminder_outbox");
 	if (rc != DB_OK)
 		return rc;
@@ -521,7 +523,7 @@ static int queue_digests(struct db_conn *c, void *arg)
 		struct outbox_new n = {
 			.dedup_key = key, .kind = "digest", .to_addr = l->email, .to_name = l->name,
 			.employee_id = l->employee_id, .campaign_id = j->cp->id, .template = "ledersammendrag",
-			.vars = text, .now_ms = j->now, .domain = j->domain,
+			.vars = text, .now_ms = session_now_ms(), .domain = j->domain,
 		};
 		int queued = 0;
 		rc = outbox_insert(c, &n, &queued);

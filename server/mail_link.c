@@ -103,15 +103,17 @@ static int employee_active(struct server *srv, long long id)
 	return active;
 }
 
-/* A state-changing POST must come from our own page: a browser sends
- * Origin (and Sec-Fetch-Site) with every form POST. */
+/* A state-changing POST must come from our own page: browsers send
+ * Sec-Fetch-Site and Origin with form POSTs. */
 static int same_origin(struct http_request *req)
 {
 	const char *site = http_header(req, "Sec-Fetch-Site");
 	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
 		return 0;
 	const char *origin = http_header(req, "Origin");
-	if (!origin)
+	/* Under Referrer-Policy: no-referrer browsers send "Origin: null";
+	 * then Sec-Fetch-Site above is what tells. */
+	if (!origin || strcmp(origin, "null") == 0)
 		return 1;
 	const char *bases[2] = { req->srv->cfg.public_url, req->srv->base_url };
 	for (int i = 0; i < 2; i++) {

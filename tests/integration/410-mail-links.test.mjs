@@ -101,7 +101,14 @@ test('email links: scanners change nothing, Start signs in for one course, bad t
   assert.equal(bad.headers.get('set-cookie'), null);
   bad = await start(srv.url, linkOf.get(b.email), { 'sec-fetch-site': 'cross-site' });
   assert.equal(bad.status, 403);
+  bad = await start(srv.url, linkOf.get(b.email), { origin: 'null', 'sec-fetch-site': 'cross-site' });
+  assert.equal(bad.status, 403);
   assert.equal(await counts(srv.dbPath), beforeForeign);
+  // Under Referrer-Policy: no-referrer a browser sends "Origin: null"; Sec-Fetch-Site tells.
+  const ok = await start(srv.url, linkOf.get(b.email), { origin: 'null', 'sec-fetch-site': 'same-origin' });
+  assert.equal(ok.status, 303);
+  await sql(srv.dbPath, `DELETE FROM sessions WHERE employee_id = ${b.id}`);
+  await sql(srv.dbPath, `UPDATE campaign_recipients SET started_ms = NULL WHERE employee_id = ${b.id}`);
 
   // 4. Tampered, spliced, cross-employee and foreign-key tokens.
   const tokA = tokenOf(linkA);
