@@ -60,7 +60,9 @@ static void refuses_a_bad_batch_whole(void)
 	CHECK(lrs_store_internal(&srv, batch, NULL, err, sizeof(err)) == 400);
 	CHECK(strstr(err, "verb") != NULL);
 	CHECK(count_statements() == before);
-	CHECK(lrs_store_internal(&srv, json_string("x"), NULL, err, sizeof(err)) == 400);
+	json_t *not_statements = json_string("x");
+	CHECK(lrs_store_internal(&srv, not_statements, NULL, err, sizeof(err)) == 400);
+	json_decref(not_statements);
 	json_decref(batch);
 }
 
