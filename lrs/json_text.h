@@ -4,12 +4,12 @@
 
 #include <jansson.h>
 
-/* Compact JSON text of v (malloc'd; NULL when out of memory), with every
- * number that has a fraction written in the fewest significant digits
- * (15, 16 or 17) that read back as exactly the same double: 0.97 stays
- * "0.97" rather than jansson's default "0.96999999999999997". The precision
- * is chosen once for the whole value, so a value holding one number that
- * needs 17 digits writes all its numbers with 17 (still exact). */
+/* Compact JSON text of v (malloc'd; NULL when out of memory), as
+ * json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) writes it, except that each
+ * real is written in the fewest significant digits (15, 16 or 17) that
+ * read back as exactly the same double: 0.97 stays "0.97" rather than
+ * jansson's "0.96999999999999997". Assumes the C locale's decimal point
+ * (Vern never changes LC_NUMERIC). */
 char *lrs_json_dumps(const json_t *v);
 
 #endif

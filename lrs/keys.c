@@ -282,6 +282,8 @@ static int by_term_seq(const void *a, const void *b)
 
 int lrs_keys_flush(struct db_conn *c, struct lrs_key_queue *q)
 {
+	if (q->n == 0)
+		return DB_OK;
 	pthread_once(&insert_sql_once, make_insert_sql);
 	qsort(q->r, q->n, sizeof(q->r[0]), by_term_seq);
 	size_t kept = 0;

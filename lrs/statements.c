@@ -66,13 +66,14 @@ struct batch {
 static long long last_stored_ms;
 
 /* A new statement id: a UUID version 7 (RFC 9562), the time in
- * milliseconds followed by 74 random bits, so ids the LRS makes sort by
- * time and join the statements id index at its end instead of at a random
- * page (a random page costs a page write per statement). */
-static void uuid_v7(char *out)
+ * milliseconds followed by 74 random bits taken from rnd (16 bytes), so ids
+ * the LRS makes sort by time and join the statements id index at its end
+ * instead of at a random page (a random page costs a page write per
+ * statement). */
+static void uuid_v7(char *out, const unsigned char *rnd)
 {
 	unsigned char b[16];
-	randombytes_buf(b, sizeof(b));
+	memcpy(b, rnd, sizeof(b));
 	unsigned long long ms = (unsigned long long)lrs_now_ms();
 	for (int i = 0; i < 6; i++)
 		b[i] = (unsigned char)(ms >> (40 - 8 * i));
@@ -138,9 +139,11 @@ static int has_single_context_activity(const json_t *st)
 	return t && strcmp(t, "SubStatement") == 0 && has_single_context_activity(object);
 }
 
-/* Makes statement st ready to store: id, authority, version, placeholders,
- * index rows. Returns 0, or -1 with err set. */
-static int prepare(struct lrs_ctx *x, json_t *st, struct prepared *p, char *err, size_t errsize)
+/* Makes statement st ready to store: id (from the 16 random bytes rnd when
+ * it has none), authority, version, placeholders, index rows. Returns 0,
+ * or -1 with err set. */
+static int prepare(struct lrs_ctx *x, json_t *st, const unsigned char *rnd, struct prepared *p,
+		   char *err, size_t errsize)
 {
 	/* The statement as received, for comparing with a stored duplicate.
 	 * Below only top-level members of st change, so a shallow copy keeps
@@ -150,7 +153,7 @@ static int prepare(struct lrs_ctx *x, json_t *st, struct prepared *p, char *err,
 	if (id)
 		lowercase_copy(p->id, id, sizeof(p->id));
 	else
-		uuid_v7(p->id);
+		uuid_v7(p->id, rnd);
 	json_object_set_new(st, "id", json_string(p->id));
 	context_activities_as_arrays(st);
 
@@ -410,6 +413,31 @@ static int store_batch(struct db_conn *c, void *arg)
 
 /* ---- request handling ---- */
 
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* An id that two statements of b share, or NULL (sorted, so a batch of
+ * thousands is checked quickly). */
+static const char *duplicate_id(const struct batch *b)
+{
+	if (b->n < 2)
+		return NULL;
+	const char **ids = malloc(b->n * sizeof(*ids));
+	if (!ids)
+		return NULL;
+	for (size_t i = 0; i < b->n; i++)
+		ids[i] = b->items[i].id;
+	qsort(ids, b->n, sizeof(*ids), by_id);
+	const char *dup = NULL;
+	for (size_t i = 1; i < b->n && !dup; i++)
+		if (strcmp(ids[i - 1], ids[i]) == 0)
+			dup = ids[i];
+	free(ids);
+	return dup;
+}
+
 /* Validates, prepares and stores the statements in arr (owned by the
  * caller). Returns the HTTP status sent on failure, or 0 with b stored. */
 static int store(struct lrs_ctx *x, json_t *arr, int single, const struct lrs_part *parts,
@@ -446,20 +474,32 @@ static int store(struct lrs_ctx *x, json_t *arr, int single, const struct lrs_pa
 	b->home_page = x->srv->cfg.public_url;
 	b->parts = parts;
 	b->nparts = nparts;
+	/* Random bits for every id we may make: a stream from one seed, since
+	 * each read of the system's random source is a system call. */
+	unsigned char *rnd = malloc(16 * (n ? n : 1));
+	if (!rnd) {
+		lrs_send_error(x, 503, "unavailable", "out of memory");
+		return 503;
+	}
+	unsigned char seed[randombytes_SEEDBYTES];
+	randombytes_buf(seed, sizeof(seed));
+	randombytes_buf_deterministic(rnd, 16 * (n ? n : 1), seed);
+	sodium_memzero(seed, sizeof(seed));
 	char err[300];
 	for (size_t i = 0; i < n; i++) {
 		b->n = i + 1;
-		if (prepare(x, json_array_get(arr, i), &b->items[i], err, sizeof(err)) != 0) {
+		if (prepare(x, json_array_get(arr, i), rnd + 16 * i, &b->items[i], err, sizeof(err)) != 0) {
+			free(rnd);
 			lrs_send_error(x, 400, "invalid_statement", "%s%s", single ? "" : "", err);
 			return 400;
 		}
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(b->items[j].id, b->items[i].id) == 0) {
-				lrs_send_error(x, 400, "duplicate_id",
-					       "statement id %s appears more than once in the request",
-					       b->items[i].id);
-				return 400;
-			}
+	}
+	free(rnd);
+	const char *dup = duplicate_id(b);
+	if (dup) {
+		lrs_send_error(x, 400, "duplicate_id",
+			       "statement id %s appears more than once in the request", dup);
+		return 400;
 	}
 	int rc = db_write(x->srv->db, store_batch, b);
 	if (rc == DB_CONFLICT) {

@@ -6,6 +6,7 @@
  * stop gracefully (in-flight requests finish, queued writes commit, the
  * database is checkpointed and closed). */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -458,8 +459,20 @@ static int cmd_scim_token(struct config *cfg, int argc, char **argv)
 	return rc;
 }
 
+/* Vern is a long-running server with many threads: keep freed memory for
+ * reuse instead of handing it back to the system after every large free
+ * and growing again a moment later (each round is system calls and page
+ * faults, dear on virtualised hosts). */
+static void tune_malloc(void)
+{
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	mallopt(M_TOP_PAD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+}
+
 int main(int argc, char **argv)
 {
+	tune_malloc();
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);

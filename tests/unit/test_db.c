@@ -1,7 +1,11 @@
 /* test_db.c: storage (server/db.c): migrations, group commit, rollback of a
- * failing job, readers, backup. */
+ * failing job, readers, backup, the statement cache with built SQL, the
+ * epoch writer-side caches watch, checkpoints off the writer and the WAL
+ * reused, and gathered WAL writes read back intact. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -134,6 +138,114 @@ static void test_backup(void)
 	CHECK(db_backup("/nonexistent/vern.db", dest, err, sizeof(err)) == -1);
 }
 
+/* SQL built in one buffer is cached by its text, not by the buffer. */
+static void test_stmt_cache_built_sql(void)
+{
+	struct db *db = open_temp();
+	if (!db)
+		return;
+	struct db_conn *c = db_reader_get(db);
+	char sql[64];
+	int ok = 1;
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 300; i++) { /* more than the cache holds */
+			snprintf(sql, sizeof(sql), "SELECT %d", i);
+			sqlite3_stmt *st = db_stmt(c, sql);
+			ok &= st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == i;
+		}
+	CHECK(ok);
+	db_reader_put(db, c);
+	db_close(db);
+}
+
+struct epoch_arg {
+	unsigned long epoch;
+	int fail;
+};
+
+static int note_epoch(struct db_conn *c, void *arg)
+{
+	struct epoch_arg *a = arg;
+	a->epoch = db_conn_epoch(c);
+	return a->fail ? DB_INVALID : DB_OK;
+}
+
+/* A rolled-back job moves the epoch; a good one does not. */
+static void test_epoch(void)
+{
+	struct db *db = open_temp();
+	if (!db)
+		return;
+	struct epoch_arg a = { 0, 0 }, b = { 0, 0 }, bad = { 0, 1 }, c = { 0, 0 };
+	CHECK(db_write(db, note_epoch, &a) == DB_OK);
+	CHECK(db_write(db, note_epoch, &b) == DB_OK);
+	CHECK(a.epoch == b.epoch);
+	CHECK(db_write(db, note_epoch, &bad) == DB_INVALID);
+	CHECK(db_write(db, note_epoch, &c) == DB_OK);
+	CHECK(c.epoch != b.epoch);
+	db_close(db);
+}
+
+static int insert_blob(struct db_conn *c, void *arg)
+{
+	int *n = arg;
+	sqlite3_stmt *st = db_stmt(c, "INSERT INTO test_writes(client, seq, created_at) VALUES(?, ?, ?)");
+	char text[2000];
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	for (int i = 0; i < 50; i++) {
+		sqlite3_bind_int64(st, 1, 2);
+		sqlite3_bind_int64(st, 2, (*n)++);
+		sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+		if (db_exec_stmt(c, st, "blob") != DB_OK)
+			return DB_ERROR;
+	}
+	return DB_OK;
+}
+
+static long long file_size(const char *suffix)
+{
+	char p[200];
+	snprintf(p, sizeof(p), "%s%s", path, suffix);
+	struct stat sb;
+	return stat(p, &sb) == 0 ? (long long)sb.st_size : 0;
+}
+
+/* Well past the checkpoint and pause lengths: the checkpointer runs, the
+ * WAL is started afresh rather than growing without end, and what was
+ * written (in gathered writes) reads back intact after reopening. */
+static void test_checkpoints_and_wal_reuse(void)
+{
+	struct db *db = open_temp();
+	if (!db)
+		return;
+	long before = count_rows(db);
+	int n = 0;
+	for (int i = 0; i < 2000; i++) /* about 200 MB of WAL frames */
+		if (db_write(db, insert_blob, &n) != DB_OK)
+			break;
+	CHECK(n == 100000);
+	struct db_stats st;
+	db_get_stats(db, &st);
+	printf("# %llu checkpoints, WAL %lld bytes\n", st.checkpoints, file_size("-wal"));
+	CHECK(st.checkpoints > 0);
+	CHECK(file_size("-wal") < 200LL * 1024 * 1024);
+	CHECK(count_rows(db) == before + 100000);
+	db_close(db);
+	CHECK(file_size("-wal") == 0);
+	sqlite3 *h = NULL;
+	CHECK(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	sqlite3_stmt *q = NULL;
+	sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &q, NULL);
+	CHECK(q && sqlite3_step(q) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(q, 0), "ok") == 0);
+	sqlite3_finalize(q);
+	sqlite3_prepare_v2(h, "SELECT count(*), sum(length(created_at)) FROM test_writes WHERE client = 2", -1, &q, NULL);
+	CHECK(q && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 0) == 100000 &&
+	      sqlite3_column_int64(q, 1) == 100000LL * 1999);
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/vern-unit-XXXXXX");
@@ -144,6 +256,9 @@ int main(void)
 	UNIT_RUN(test_group_commit);
 	UNIT_RUN(test_failing_job_alone_rolled_back);
 	UNIT_RUN(test_backup);
+	UNIT_RUN(test_stmt_cache_built_sql);
+	UNIT_RUN(test_epoch);
+	UNIT_RUN(test_checkpoints_and_wal_reuse);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

@@ -1,0 +1,260 @@
+/* test_lrs_keys.c: the statement query index (lrs/keys.c, lrs/terms.c,
+ * lrs/definitions.c) through lrs_store_internal: rows shared through
+ * StatementRefs in either order, voiding before the target arrives,
+ * statements.index_keys always equal to the statement's rows, the writer's
+ * caches surviving a rolled-back batch, lrs_keys_reindex and
+ * lrs_keys_forget, and the statement_index view other modules read. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "keys.h"
+#include "lrs.h"
+#include "server.h"
+#include "unit.h"
+
+static struct server srv;
+
+#define VERB "http://adlnet.gov/expapi/verbs/completed"
+#define ACT "https://vern.test/a/1"
+
+static json_t *simple(const char *id, const char *who, const char *verb, const char *act)
+{
+	return json_pack("{s:s, s:{s:s}, s:{s:s}, s:{s:s}}", "id", id, "actor", "mbox", who, "verb",
+			 "id", verb, "object", "id", act);
+}
+
+static json_t *ref(const char *id, const char *who, const char *verb, const char *target)
+{
+	return json_pack("{s:s, s:{s:s}, s:{s:s}, s:{s:s, s:s}}", "id", id, "actor", "mbox", who,
+			 "verb", "id", verb, "object", "objectType", "StatementRef", "id", target);
+}
+
+static int store(json_t *statements)
+{
+	char err[300];
+	int rc = lrs_store_internal(&srv, statements, NULL, err, sizeof(err));
+	if (rc != 0)
+		printf("#   store: %d %s\n", rc, err);
+	json_decref(statements);
+	return rc;
+}
+
+static long long scalar(const char *sql, const char *arg)
+{
+	struct db_conn *c = db_reader_get(srv.db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	long long v = -1;
+	if (st) {
+		if (arg)
+			sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+	}
+	db_reader_put(srv.db, c);
+	return v;
+}
+
+/* Does a filter on (kind, value) through the view find statement id? */
+static int matches(int kind, const char *value, const char *id)
+{
+	struct db_conn *c = db_reader_get(srv.db);
+	sqlite3_stmt *st = db_stmt(c, "SELECT count(*) FROM statement_index i JOIN statements s "
+				      "ON s.seq = i.seq WHERE i.kind = ? AND i.value = ? AND s.id = ?");
+	int n = -1;
+	if (st) {
+		sqlite3_bind_int(st, 1, kind);
+		sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, id, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+	}
+	db_reader_put(srv.db, c);
+	return n > 0;
+}
+
+/* statement_keys holds exactly the rows the statements' lists name, and
+ * every row names a term that exists. */
+static void check_lists_agree(void)
+{
+	struct db_conn *c = db_reader_get(srv.db);
+	sqlite3_stmt *st = db_stmt(c, "SELECT seq, index_keys FROM statements");
+	long long listed = 0;
+	int bad = 0;
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		long long seq = sqlite3_column_int64(st, 0);
+		const char *p = (const char *)sqlite3_column_text(st, 1);
+		while (p && *p) {
+			char *end;
+			long long k = strtoll(p, &end, 10);
+			if (end == p)
+				break;
+			p = end;
+			listed++;
+			sqlite3_stmt *q = db_stmt(c, "SELECT direct FROM statement_keys WHERE term = ? AND seq = ?");
+			sqlite3_bind_int64(q, 1, k >> 1);
+			sqlite3_bind_int64(q, 2, seq);
+			if (sqlite3_step(q) != SQLITE_ROW || sqlite3_column_int(q, 0) != (int)(k & 1))
+				bad++;
+			sqlite3_reset(q);
+		}
+	}
+	db_reader_put(srv.db, c);
+	CHECK(bad == 0);
+	CHECK(listed == scalar("SELECT count(*) FROM statement_keys", NULL));
+	CHECK(scalar("SELECT count(*) FROM statement_keys k LEFT JOIN lrs_terms t ON t.id = k.term "
+		     "WHERE t.id IS NULL", NULL) == 0);
+}
+
+static void refs_in_either_order(void)
+{
+	const char *b = "00000000-0000-4000-8000-00000000000b", *a = "00000000-0000-4000-8000-00000000000a",
+		   *c = "00000000-0000-4000-8000-00000000000c";
+	/* a targets b before b exists; c targets a */
+	CHECK(store(ref(a, "mailto:a@vern.test", "http://vern.test/v/liked", b)) == 0);
+	CHECK(store(ref(c, "mailto:c@vern.test", "http://vern.test/v/shared", a)) == 0);
+	CHECK(!matches(1, VERB, a));
+	CHECK(store(simple(b, "mailto:b@vern.test", VERB, ACT)) == 0);
+	/* b's rows reached a, and through a, c */
+	CHECK(matches(1, VERB, a));
+	CHECK(matches(2, ACT, a));
+	CHECK(matches(3, "mbox:mailto:b@vern.test", a));
+	CHECK(matches(5, VERB "\x1f" ACT, a));
+	CHECK(matches(5, VERB "\x1f" ACT, c));
+	/* a later statement targeting a inherits a's rows, b's included */
+	const char *d = "00000000-0000-4000-8000-00000000000d";
+	CHECK(store(ref(d, "mailto:d@vern.test", "http://vern.test/v/noted", a)) == 0);
+	CHECK(matches(2, ACT, d));
+	CHECK(matches(1, "http://vern.test/v/liked", d));
+	CHECK(!matches(1, VERB, "00000000-0000-4000-8000-0000000000ff"));
+	check_lists_agree();
+}
+
+static void voided_before_target(void)
+{
+	const char *t = "00000000-0000-4000-8000-000000000101", *v = "00000000-0000-4000-8000-000000000102";
+	CHECK(store(ref(v, "mailto:v@vern.test", "http://adlnet.gov/expapi/verbs/voided", t)) == 0);
+	CHECK(store(simple(t, "mailto:t@vern.test", VERB, ACT)) == 0);
+	CHECK(scalar("SELECT voided FROM statements WHERE id = ?", t) == 1);
+	CHECK(scalar("SELECT voided FROM statements WHERE id = ?", v) == 0);
+	check_lists_agree();
+}
+
+/* A batch rolled back after making new terms and merging a definition:
+ * nothing of it stays, and the writer's caches do not pretend it did. */
+static void rolled_back_batch(void)
+{
+	const char *x = "00000000-0000-4000-8000-000000000201";
+	json_t *good = json_pack("{s:s, s:{s:s}, s:{s:s}, s:{s:s, s:{s:{s:s}}}, s:{s:s}}", "id", x,
+				 "actor", "mbox", "mailto:new@vern.test", "verb", "id",
+				 "http://vern.test/v/brand-new", "object", "id", "https://vern.test/a/new",
+				 "definition", "name", "nb", "Ny", "context", "registration",
+				 "00000000-0000-4000-8000-0000000002ff");
+	/* voiding a voiding statement fails the whole batch in the writer */
+	json_t *bad = ref("00000000-0000-4000-8000-000000000202", "mailto:new@vern.test",
+			  "http://adlnet.gov/expapi/verbs/voided", "00000000-0000-4000-8000-000000000102");
+	json_t *batch = json_pack("[O, o]", good, bad);
+	CHECK(store(batch) == 400);
+	CHECK(scalar("SELECT count(*) FROM statements WHERE id = ?", x) == 0);
+	CHECK(scalar("SELECT count(*) FROM lrs_terms WHERE value = 'http://vern.test/v/brand-new'", NULL) == 0);
+	CHECK(scalar("SELECT count(*) FROM activities WHERE id = 'https://vern.test/a/new'", NULL) == 0);
+	/* the same values again, alone: stored with real terms and definition */
+	CHECK(store(good) == 0);
+	CHECK(matches(1, "http://vern.test/v/brand-new", x));
+	CHECK(matches(3, "mbox:mailto:new@vern.test", x));
+	CHECK(scalar("SELECT count(*) FROM statements WHERE registration = ?",
+		     "00000000-0000-4000-8000-0000000002ff") == 1);
+	CHECK(scalar("SELECT count(*) FROM activities WHERE id = 'https://vern.test/a/new' "
+		     "AND definition IS NOT NULL", NULL) == 1);
+	check_lists_agree();
+}
+
+/* Definitions merge in order, also when the same one comes back. */
+static void definitions_merge(void)
+{
+	const char *act = "https://vern.test/a/def";
+	const char *defs[] = { "{\"name\":{\"nb\":\"En\"}}", "{\"name\":{\"en\":\"One\"},\"type\":\"http://t/1\"}",
+			       "{\"name\":{\"nb\":\"En\"}}", "{\"type\":\"http://t/2\"}" };
+	for (int i = 0; i < 4; i++) {
+		json_t *s = json_pack("{s:{s:s}, s:{s:s}, s:{s:s, s:o}}", "actor", "mbox", "mailto:d@vern.test",
+				      "verb", "id", VERB, "object", "id", act, "definition",
+				      json_loads(defs[i], 0, NULL));
+		CHECK(store(s) == 0);
+	}
+	struct db_conn *c = db_reader_get(srv.db);
+	sqlite3_stmt *st = db_stmt(c, "SELECT definition FROM activities WHERE id = ?");
+	sqlite3_bind_text(st, 1, act, -1, SQLITE_STATIC);
+	json_t *got = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		got = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+	db_reader_put(srv.db, c);
+	json_t *want = json_loads("{\"name\":{\"nb\":\"En\",\"en\":\"One\"},\"type\":\"http://t/2\"}", 0, NULL);
+	CHECK(got && json_equal(got, want));
+	json_decref(got);
+	json_decref(want);
+}
+
+struct change {
+	const char *id;
+	json_t *statement;
+	int forget;
+};
+
+static int change_job(struct db_conn *c, void *arg)
+{
+	struct change *ch = arg;
+	sqlite3_stmt *st = db_stmt(c, "SELECT seq FROM statements WHERE id = ?");
+	sqlite3_bind_text(st, 1, ch->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return DB_NOTFOUND;
+	long long seq = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return ch->forget ? lrs_keys_forget(c, seq) : lrs_keys_reindex(c, seq, ch->statement);
+}
+
+static void reindex_and_forget(void)
+{
+	const char *id = "00000000-0000-4000-8000-000000000301";
+	CHECK(store(simple(id, "mailto:old@vern.test", VERB, "https://vern.test/a/3")) == 0);
+	CHECK(matches(3, "mbox:mailto:old@vern.test", id));
+	struct change ch = { id, simple(id, "mailto:pseudonym@vern.test", VERB, "https://vern.test/a/3"), 0 };
+	CHECK(db_write(srv.db, change_job, &ch) == DB_OK);
+	CHECK(!matches(3, "mbox:mailto:old@vern.test", id));
+	CHECK(matches(3, "mbox:mailto:pseudonym@vern.test", id));
+	CHECK(matches(5, VERB "\x1fhttps://vern.test/a/3", id));
+	check_lists_agree();
+	json_decref(ch.statement);
+	ch = (struct change){ id, NULL, 1 };
+	CHECK(db_write(srv.db, change_job, &ch) == DB_OK);
+	CHECK(!matches(2, "https://vern.test/a/3", id));
+	CHECK(scalar("SELECT count(*) FROM statement_keys k JOIN statements s ON s.seq = k.seq "
+		     "WHERE s.id = ?", id) == 0);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/vern-lrs-keys-XXXXXX", path[256], err[256];
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/vern.db", dir);
+	config_defaults(&srv.cfg);
+	snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "http://vern.test");
+	struct db_options opt = { 5000, 2 };
+	if (db_open(&srv.db, path, &opt, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	UNIT_RUN(refs_in_either_order);
+	UNIT_RUN(voided_before_target);
+	UNIT_RUN(rolled_back_batch);
+	UNIT_RUN(definitions_merge);
+	UNIT_RUN(reindex_and_forget);
+	db_close(srv.db);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return unit_done();
+}

@@ -1,0 +1,135 @@
+/* test_lrs_migration.c: migration 011 on a database stored by the earlier
+ * schema (statement_index with text values): every row becomes a term and
+ * a statement_keys row, registrations move to statements.registration,
+ * each statement lists its rows, the statement_index view reads as the old
+ * table did, and statements stored afterwards reuse the migrated terms. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "lrs.h"
+#include "migrations.h"
+#include "server.h"
+#include "unit.h"
+
+static char path[256];
+
+static int exec(sqlite3 *h, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		printf("#   %s\n", msg ? msg : sqlite3_errmsg(h));
+	sqlite3_free(msg);
+	return rc;
+}
+
+/* A database at schema 10 holding two statements, the second a
+ * StatementRef to the first (so it has the first's rows too). */
+static int make_old_database(void)
+{
+	sqlite3 *h;
+	if (sqlite3_open(path, &h) != SQLITE_OK)
+		return -1;
+	int rc = exec(h, "PRAGMA journal_mode=WAL; CREATE TABLE schema_version(version INTEGER PRIMARY KEY,"
+		      " name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT '')");
+	for (int i = 0; rc == SQLITE_OK && i < db_migrations_count && db_migrations[i].version < 11; i++) {
+		rc = exec(h, db_migrations[i].sql);
+		char sql[200];
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_version(version, name) VALUES(%d, '%s')",
+			 db_migrations[i].version, db_migrations[i].name);
+		if (rc == SQLITE_OK)
+			rc = exec(h, sql);
+	}
+	if (rc == SQLITE_OK)
+		rc = exec(h,
+			  "INSERT INTO statements(seq, id, stored_ms, verb, full) VALUES"
+			  " (1, '00000000-0000-4000-8000-000000000001', 1, 'http://v/done',"
+			  "  '{\"id\":\"00000000-0000-4000-8000-000000000001\",\"actor\":{\"mbox\":\"mailto:a@b.no\"},"
+			  "\"verb\":{\"id\":\"http://v/done\"},\"object\":{\"id\":\"http://a/1\"},"
+			  "\"context\":{\"registration\":\"00000000-0000-4000-8000-0000000000aa\"}}'),"
+			  " (2, '00000000-0000-4000-8000-000000000002', 2, 'http://v/liked',"
+			  "  '{\"id\":\"00000000-0000-4000-8000-000000000002\",\"actor\":{\"mbox\":\"mailto:c@b.no\"},"
+			  "\"verb\":{\"id\":\"http://v/liked\"},\"object\":{\"objectType\":\"StatementRef\","
+			  "\"id\":\"00000000-0000-4000-8000-000000000001\"}}');"
+			  "UPDATE statements SET object_ref = '00000000-0000-4000-8000-000000000001' WHERE seq = 2;"
+			  "INSERT INTO statement_index(kind, value, seq, direct) VALUES"
+			  " (1, 'http://v/done', 1, 1), (2, 'http://a/1', 1, 1), (3, 'mbox:mailto:a@b.no', 1, 1),"
+			  " (4, '00000000-0000-4000-8000-0000000000aa', 1, 1),"
+			  " (5, 'http://v/done' || char(31) || 'http://a/1', 1, 1),"
+			  " (1, 'http://v/liked', 2, 1), (3, 'mbox:mailto:c@b.no', 2, 1),"
+			  " (1, 'http://v/done', 2, 1), (2, 'http://a/1', 2, 1), (3, 'mbox:mailto:a@b.no', 2, 1),"
+			  " (5, 'http://v/done' || char(31) || 'http://a/1', 2, 1);");
+	sqlite3_close(h);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static long long scalar(struct db *db, const char *sql)
+{
+	struct db_conn *c = db_reader_get(db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	long long v = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	db_reader_put(db, c);
+	return v;
+}
+
+static void migrates_old_rows(void)
+{
+	CHECK(make_old_database() == 0);
+	struct server srv;
+	memset(&srv, 0, sizeof(srv));
+	config_defaults(&srv.cfg);
+	snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "http://vern.test");
+	char err[256];
+	struct db_options opt = { 5000, 2 };
+	if (db_open(&srv.db, path, &opt, err, sizeof(err)) != 0) {
+		printf("#   %s\n", err);
+		CHECK(0);
+		return;
+	}
+	CHECK(scalar(srv.db, "SELECT count(*) FROM lrs_terms") == 6);
+	CHECK(scalar(srv.db, "SELECT count(*) FROM statement_keys") == 10);
+	CHECK(scalar(srv.db, "SELECT count(*) FROM statement_index") == 10);
+	CHECK(scalar(srv.db, "SELECT count(*) FROM statements WHERE registration = "
+			     "'00000000-0000-4000-8000-0000000000aa' AND seq = 1") == 1);
+	CHECK(scalar(srv.db, "SELECT count(*) FROM statements WHERE registration IS NULL") == 1);
+	/* every statement lists its rows */
+	CHECK(scalar(srv.db, "SELECT length(index_keys) - length(replace(index_keys, ' ', '')) + 1 "
+			     "FROM statements WHERE seq = 1") == 4);
+	CHECK(scalar(srv.db, "SELECT length(index_keys) - length(replace(index_keys, ' ', '')) + 1 "
+			     "FROM statements WHERE seq = 2") == 6);
+	/* the view answers the old queries */
+	CHECK(scalar(srv.db, "SELECT count(*) FROM statement_index WHERE kind = 3 AND value = "
+			     "'mbox:mailto:a@b.no' AND direct = 1") == 2);
+	CHECK(scalar(srv.db, "SELECT sum(seq) FROM statement_index WHERE kind = 5 AND value = "
+			     "'http://v/done' || char(31) || 'http://a/1'") == 3);
+	/* a new statement reuses the migrated terms and inherits through the list */
+	json_t *s = json_pack("{s:s, s:{s:s}, s:{s:s}, s:{s:s, s:s}}", "id",
+			      "00000000-0000-4000-8000-000000000003", "actor", "mbox", "mailto:a@b.no", "verb",
+			      "id", "http://v/done", "object", "objectType", "StatementRef", "id",
+			      "00000000-0000-4000-8000-000000000002");
+	CHECK(lrs_store_internal(&srv, s, NULL, err, sizeof(err)) == 0);
+	json_decref(s);
+	CHECK(scalar(srv.db, "SELECT count(*) FROM lrs_terms WHERE value = 'http://v/done'") == 1);
+	CHECK(scalar(srv.db, "SELECT count(*) FROM statement_index WHERE kind = 1 AND value = "
+			     "'http://v/liked' AND seq = 3") == 1);
+	CHECK(scalar(srv.db, "SELECT count(*) FROM statement_index WHERE kind = 2 AND value = "
+			     "'http://a/1' AND seq = 3") == 1);
+	db_close(srv.db);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/vern-lrs-migration-XXXXXX";
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/vern.db", dir);
+	UNIT_RUN(migrates_old_rows);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return unit_done();
+}
