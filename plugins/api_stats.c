@@ -348,6 +348,10 @@ static void read_options(struct stats *s, struct plugin_call *call)
 		*times[i] = (t == LUA_TNIL ? defaults[i] : (long long)lua_tointeger(L, -1)) * 1000;
 		lua_pop(L, 1);
 	}
+	/* "Now" covers the whole current second: a change made earlier in it
+	 * (updated_ms has milliseconds) lies in the past, not after present. */
+	if (s->present_ms == call->now_s * 1000)
+		s->present_ms += 999;
 	plugin_api_date(s->present_ms / 1000, s->present_date);
 }
 
