@@ -87,10 +87,19 @@ test('acknowledged statements survive kill -9, indexed', async (t) => {
 
   const srv2 = await startServer({ t, dir });
   const lrs2 = lrsHandle(srv2, client);
+  // A batch in flight at the kill may have been committed without its answer
+  // reaching us; a voiding statement in it voids an acknowledged statement,
+  // which is then found by voidedStatementId instead (still stored, not lost).
+  const voidedUnacked = new Set();
   for (const [id, s] of acked) {
-    const r = await lrs2.xapi(`statements?${voided.has(id) ? 'voidedStatementId' : 'statementId'}=${id}`);
+    let r = await lrs2.xapi(`statements?${voided.has(id) ? 'voidedStatementId' : 'statementId'}=${id}`);
+    if (r.status === 404 && !voided.has(id)) {
+      r = await lrs2.xapi(`statements?voidedStatementId=${id}`);
+      if (r.status === 200) voidedUnacked.add(id);
+    }
     assert.equal(r.status, 200, `acknowledged statement ${id} (${s.verb.id}) is missing after restart`);
   }
+  if (voidedUnacked.size) t.diagnostic(`${voidedUnacked.size} voided by a batch committed as the server died`);
   async function all(params) {
     const ids = new Set();
     let r = await lrs2.xapi(`statements?${new URLSearchParams({ ...params, limit: '500' })}`);
@@ -101,7 +110,8 @@ test('acknowledged statements survive kill -9, indexed', async (t) => {
       r = await lrs2.xapi(r.json.more.replace(/^\/xapi\//, ''));
     }
   }
-  const plain = [...acked.values()].filter((s) => s.object.objectType === 'Activity' && !voided.has(s.id));
+  const plain = [...acked.values()].filter((s) => s.object.objectType === 'Activity' && !voided.has(s.id)
+    && !voidedUnacked.has(s.id));
   for (const verb of VERBS) {
     for (const activity of ACTIVITIES) {
       const found = await all({ verb, activity });
