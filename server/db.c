@@ -557,6 +557,8 @@ static void *checkpointer_main(void *arg)
 						   &log_frames, &copied);
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			log_event(LOG_WARN, "db_checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(db->ckpt));
+		else
+			log_event(LOG_DEBUG, "db_checkpoint", "wal_frames=%d copied=%d", log_frames, copied);
 		__atomic_add_fetch(&db->checkpoints, 1, __ATOMIC_RELAXED);
 		pthread_mutex_lock(&db->clock);
 		db->passes_done = pass;
