@@ -13,17 +13,18 @@
 # bundles npm and conflicts with Debian's npm package).
 DEB_PACKAGES := build-essential pkg-config libcivetweb-dev libsqlite3-dev \
 	libjansson-dev libsodium-dev liblua5.4-dev libarchive-dev libexpat1-dev \
-	libcmark-dev sqlite3 nodejs npm wrk clang libclang-rt-14-dev chromium
+	libcmark-dev sqlite3 nodejs npm wrk clang libclang-rt-14-dev chromium \
+	libcurl4-openssl-dev python3-aiosmtpd openssl
 
 CC      ?= cc
-PKGS    := jansson sqlite3 libsodium lua5.4 libarchive expat libcmark
+PKGS    := jansson sqlite3 libsodium lua5.4 libarchive expat libcmark libcurl
 WARN    := -Wall -Wextra -Wformat=2 -Wno-unused-parameter -Wstrict-prototypes
 HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE -fstack-clash-protection
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Iserver -Ilrs -Icourses -Iplugins -Iadmin -Ibuild/gen \
 	$(shell pkg-config --cflags lua5.4 2>/dev/null)
 LDFLAGS += -pie -Wl,-z,relro,-z,now -pthread
-LDLIBS  := -lcivetweb $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lsodium -llua5.4 -larchive -lexpat -lcmark) -lm
+LDLIBS  := -lcivetweb $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lsodium -llua5.4 -larchive -lexpat -lcmark -lcurl) -lm
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
@@ -161,7 +162,7 @@ deps:
 run: deps
 	@$(MAKE) --no-print-directory node_modules/.package-lock.json build/vern build/vendor/qrcode.js
 	build/vern demo
-	build/vern serve --listen 127.0.0.1:8080 --demo-mode true
+	sh tests/mail/with_sink.sh build/vern serve --listen 127.0.0.1:8080 --demo-mode true
 
 test: deps
 	@$(MAKE) --no-print-directory build/vern asan $(UNIT_BINS) $(FUZZ_BINS) \

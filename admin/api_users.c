@@ -239,6 +239,12 @@ void api_users_one(struct http_request *req)
 		http_send(req, 200, "application/json; charset=utf-8", ok, sizeof(ok) - 1, NULL);
 		return;
 	}
+	char detail[64];
+	snprintf(detail, sizeof(detail), "konto %lld", id);
+	if (audit_record(req->srv, &p, 0, "view_user", detail) != 0) {
+		http_send_error(req, 503, "audit_failed", "Oppslaget kunne ikke logges, og vises derfor ikke.");
+		return;
+	}
 	send_user(req, 200, id, NULL);
 }
 

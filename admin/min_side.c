@@ -152,6 +152,18 @@ void min_side_get(struct http_request *req)
 		json_object_set_new(out, "assignments", json_array());
 		json_object_set_new(out, "completions", json_array());
 	}
+	if (out && p.user_id) {
+		sqlite3_stmt *st = db_stmt(c, "SELECT username, password_hash IS NOT NULL, totp_secret IS NOT NULL"
+					      " FROM users WHERE id = ?");
+		if (st) {
+			sqlite3_bind_int64(st, 1, p.user_id);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				json_object_set_new(out, "account", json_pack("{s:s, s:b, s:b}", "username",
+					(const char *)sqlite3_column_text(st, 0), "has_password", sqlite3_column_int(st, 1),
+					"totp", sqlite3_column_int(st, 2)));
+			sqlite3_reset(st);
+		}
+	}
 	db_reader_put(req->srv->db, c);
 	if (!out) {
 		http_send_error(req, 500, "internal", "Kunne ikke lage svaret.");

@@ -1,8 +1,10 @@
 /* min_side_export.c: "download all my data" (GDPR art. 15, see
  * min_side.h). One JSON document with every row Vern holds about the
  * signed-in person: the employee record, roles, accounts (never password
- * hashes or TOTP secrets), assignments, completions, their xAPI statements
- * and documents, session metadata (never tokens), the audit log entries
+ * hashes or TOTP secrets), assignments, completions and their history,
+ * course attempts, learning goals, attendance, campaigns and e-mails sent
+ * to them, what the identity system provisioned, their xAPI statements and
+ * documents, session metadata (never tokens), the audit log entries
  * about them (this export's own included: it is recorded first) and the
  * retention policy. Each section is one query, listed in one table, so a
  * new kind of personal data is one more line. */
@@ -53,6 +55,45 @@ static const struct {
 	  "SELECT k.course_id, c.title, k.completed_ms, k.expires_ms, k.success, k.score, k.statement_id"
 	  " FROM completions k JOIN courses c ON c.id = k.course_id WHERE k.employee_id = ?1 AND ?2 = ?2"
 	  " ORDER BY k.completed_ms" },
+	{ "completion_history",
+	  "SELECT h.course_id, c.title, h.completed_ms, h.success, h.score, h.statement_id"
+	  " FROM completion_history h JOIN courses c ON c.id = h.course_id WHERE h.employee_id = ?1 AND ?2 = ?2"
+	  " ORDER BY h.completed_ms" },
+	{ "course_starts",
+	  "SELECT course_id, first_ms, last_ms, first_statement FROM course_starts"
+	  " WHERE employee_id = ?1 AND ?2 = ?2 ORDER BY first_ms" },
+	{ "course_attempts",
+	  "SELECT a.course_id, c.title, v.version, a.registration, a.current_item, a.started_ms, a.updated_ms,"
+	  " a.completed_ms, a.success, a.score FROM course_attempts a JOIN courses c ON c.id = a.course_id"
+	  " JOIN course_versions v ON v.id = a.version_id WHERE a.employee_id = ?1 AND ?2 = ?2 ORDER BY a.started_ms" },
+	{ "course_attempt_items",
+	  "SELECT a.registration, i.item, i.completion, i.success, i.score_scaled, i.score_raw, i.location,"
+	  " i.suspend_data, i.cmi, i.total_ms, i.sessions, i.updated_ms FROM attempt_items i"
+	  " JOIN course_attempts a ON a.id = i.attempt_id WHERE a.employee_id = ?1 AND ?2 = ?2"
+	  " ORDER BY a.started_ms, i.item" },
+	{ "course_launches",
+	  "SELECT a.registration, l.item, l.launch_mode, l.launched_ms, l.initialized_ms, l.terminated_ms,"
+	  " l.abandoned_ms FROM course_launches l JOIN course_attempts a ON a.id = l.attempt_id"
+	  " WHERE a.employee_id = ?1 AND ?2 = ?2 ORDER BY l.launched_ms" },
+	{ "learning_goals",
+	  "SELECT goals, agreed_on, updated_ms, updated_by FROM learning_goals WHERE employee_id = ?1 AND ?2 = ?2" },
+	{ "attendance",
+	  "SELECT s.title, s.kind, s.course_id, s.held_on, s.leader_name, a.statement_id"
+	  " FROM attendance_attendees a JOIN attendance_sessions s ON s.id = a.session_id"
+	  " WHERE a.employee_id = ?1 AND ?2 = ?2 ORDER BY s.held_on" },
+	{ "campaigns",
+	  "SELECT c.name, r.course_id, r.queued_ms, r.due_ms, r.reminders, r.started_ms"
+	  " FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id"
+	  " WHERE r.employee_id = ?1 AND ?2 = ?2 ORDER BY r.queued_ms" },
+	{ "emails",
+	  "SELECT kind, to_addr, subject, text_body, campaign_id, course_id, status, created_ms, sent_ms"
+	  " FROM mail_outbox WHERE employee_id = ?1 AND ?1 <> 0 AND ?2 = ?2 ORDER BY created_ms" },
+	{ "identity_provisioning",
+	  "SELECT user_name, external_id, resource, created_ms, updated_ms FROM scim_users"
+	  " WHERE employee_id = ?1 AND ?2 = ?2" },
+	{ "identity_groups",
+	  "SELECT g.display_name FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id"
+	  " WHERE m.employee_id = ?1 AND ?2 = ?2 ORDER BY g.display_name" },
 	{ "sessions",
 	  "SELECT created_ms, expires_ms, scope, course_id FROM sessions"
 	  " WHERE (employee_id = ?1 AND ?1 <> 0) OR user_id = ?2 ORDER BY created_ms" },

@@ -24,10 +24,10 @@
 
 /* ---- one statement ---- */
 
-/* Pseudonymises the statement at seq: new JSON, its agent index rows
- * rebuilt from it, attachments dropped. */
 static int delete_seq(struct db_conn *c, long long seq);
 
+/* Pseudonymises the statement at seq: new JSON, its agent index rows
+ * rebuilt from it, attachments dropped. */
 static int pseudonymise_seq(struct db_conn *c, long long seq, const char *full,
 			    const unsigned char *key)
 {
@@ -173,7 +173,7 @@ struct simple_job {
 	const char *sql;
 	long long a;
 	const char *text;
-	long long changed;
+	long long changed, a_changed; /* rows of the first statement; leavers: attempts */
 };
 
 static int run_simple(struct db_conn *c, void *arg)
@@ -194,7 +194,7 @@ static int run_simple(struct db_conn *c, void *arg)
 
 static long long simple(struct db *db, const char *sql, long long a, const char *text)
 {
-	struct simple_job j = { sql, a, text, 0 };
+	struct simple_job j = { sql, a, text, 0, 0 };
 	return db_write(db, run_simple, &j) == DB_OK ? j.changed : -1;
 }
 
@@ -228,7 +228,12 @@ static int leaver_rest(struct db_conn *c, void *arg)
 	struct simple_job *j = arg;
 	static const char *const sql[] = {
 		"DELETE FROM documents WHERE kind IN (1, 3) AND agent = ?2 AND ?1 = ?1",
+		"DELETE FROM course_attempts WHERE employee_id = ?1", /* items and launches cascade */
+		"DELETE FROM course_starts WHERE employee_id = ?1",
 		"DELETE FROM assignments WHERE employee_id = ?1",
+		"DELETE FROM learning_goals WHERE employee_id = ?1",
+		"DELETE FROM mail_outbox WHERE employee_id = ?1",
+		"DELETE FROM campaign_recipients WHERE employee_id = ?1",
 		"DELETE FROM sessions WHERE employee_id = ?1",
 		"UPDATE employees SET email = NULL WHERE id = ?1",
 		"INSERT INTO retention_employees(employee_id, done_ms) VALUES(?1, "
@@ -249,6 +254,8 @@ static int leaver_rest(struct db_conn *c, void *arg)
 			return rc;
 		if (i == 0)
 			j->changed = sqlite3_changes(db_handle(c));
+		if (i == 1)
+			j->a_changed = sqlite3_changes(db_handle(c));
 	}
 	return DB_OK;
 }
@@ -275,10 +282,11 @@ static int leavers_pass(struct db *db, const struct config *cfg, const char *hom
 				return -1;
 			out->pseudonymised += b.pseudonymised;
 			out->deleted += b.deleted;
-			struct simple_job j = { NULL, ids[i], key, 0 };
+			struct simple_job j = { NULL, ids[i], key, 0, 0 };
 			if (db_write(db, leaver_rest, &j) != DB_OK)
 				return -1;
 			out->documents += j.changed;
+			out->attempts += j.a_changed;
 			out->employees++;
 		}
 		if (n < 64)
@@ -349,6 +357,14 @@ int retention_run(struct db *db, const struct config *cfg, const char *home_page
 				    cutoff, NULL)) >= 0)
 		out->documents += n;
 	else
+		rc = -1;
+	/* Course attempts (SCORM/cmi5 run-time data) untouched for the period;
+	 * their items and launches go with them. */
+	if (rc == 0 && (n = simple(db, "DELETE FROM course_attempts WHERE updated_ms < ?1", cutoff, NULL)) >= 0)
+		out->attempts += n;
+	else
+		rc = -1;
+	if (rc == 0 && simple(db, "DELETE FROM course_starts WHERE last_ms < ?1", cutoff, NULL) < 0)
 		rc = -1;
 	if (rc == 0)
 		rc = leavers_pass(db, cfg, home_page, now_ms, out);

@@ -5,9 +5,10 @@
  * extensions and attachments removed) or, with retention_delete_statements,
  * deleted; per-person xAPI documents (state, agent profiles: where courses
  * keep attempt data) are deleted. retention_inactive_days after an employee
- * left, the same happens to all their raw data at once, their open
- * assignments, sessions and e-mail address go, and the account is kept
- * only as the "who" of their completions. Completions (who, what, when,
+ * left, the same happens to all their raw data at once; their open
+ * assignments, appraisal learning goals, e-mails and campaign places,
+ * sessions and e-mail address go, and the employee row is kept only as the
+ * "who" of their completions and attendance. Completions (who, what, when,
  * result) are never touched: they are the proof of training.
  *
  * The job runs daily inside `vern serve` (retention_job = true, at

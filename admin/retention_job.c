@@ -59,6 +59,12 @@ static void *job_main(void *arg)
 {
 	struct retention_job *job = arg;
 	pthread_mutex_lock(&job->lock);
+	/* Not at once: a server that just started has other work first. */
+	struct timespec first;
+	clock_gettime(CLOCK_REALTIME, &first);
+	first.tv_sec += job->srv->cfg.retention_start_delay_seconds;
+	while (!job->stopping && pthread_cond_timedwait(&job->wake, &job->lock, &first) != ETIMEDOUT)
+		;
 	while (!job->stopping) {
 		pthread_mutex_unlock(&job->lock);
 		if (due(job->srv)) {
@@ -152,8 +158,8 @@ int retention_command(const struct config *cfg, struct db *db, int argc, char **
 		struct retention_counts n;
 		int rc = retention_run(db, cfg, cfg->public_url, now, &n);
 		printf("statements pseudonymised: %lld\nstatements deleted: %lld\ndocuments deleted: %lld\n"
-		       "leavers processed: %lld\nexpired sessions deleted: %lld\n",
-		       n.pseudonymised, n.deleted, n.documents, n.employees, n.sessions);
+		       "course attempts deleted: %lld\nleavers processed: %lld\nexpired sessions deleted: %lld\n",
+		       n.pseudonymised, n.deleted, n.documents, n.attempts, n.employees, n.sessions);
 		if (rc != 0) {
 			fprintf(stderr, "vern retention run: storage failed; the run stopped part way\n");
 			return 1;

@@ -24,8 +24,9 @@ json_t *retention_policy(const struct config *cfg, struct db_conn *c)
 		 "Vern lagrer rådata om læring – xAPI-utsagn, fremdrift og forsøk i kurs – i %ld dager. "
 		 "Deretter blir de %s. Beviset på gjennomført kurs (hvem, hvilket kurs, når og resultat) "
 		 "beholdes, slik at kommunen kan dokumentere opplæringen. Når en ansatt slutter, blir "
-		 "rådata om vedkommende %s %ld dager etter sluttdatoen; e-postadresse, tildelte kurs og "
-		 "innlogginger slettes, mens beviset på gjennomførte kurs beholdes. Innloggingsøkter "
+		 "rådata om vedkommende %s %ld dager etter sluttdatoen; e-postadresse, e-poster, tildelte "
+		 "kurs, læringsmål fra medarbeidersamtaler og innlogginger slettes, mens beviset på "
+		 "gjennomførte kurs og oppmøte beholdes. Innloggingsøkter "
 		 "slettes når de utløper. Loggen over hvem som har sett personopplysninger, beholdes "
 		 "slik at personvernombudet kan kontrollere bruken. Sletting og pseudonymisering kjøres "
 		 "automatisk hver natt (GDPR art. 5 nr. 1 bokstav e).",
@@ -47,8 +48,9 @@ json_t *retention_policy(const struct config *cfg, struct db_conn *c)
 						      " {s:s, s:s, s:s}, {s:s, s:s, s:s}]",
 		"navn", "Rå læringsdata (xAPI-utsagn, fremdrift, forsøk)", "periode", stmt_days, "handling", how,
 		"navn", "Rådata om ansatte som har sluttet", "periode", gone_days, "handling",
-		cfg->retention_delete_statements ? "Slettes; e-post, tildelinger og innlogginger slettes"
-						 : "Pseudonymiseres; e-post, tildelinger og innlogginger slettes",
+		cfg->retention_delete_statements
+			? "Slettes; e-post, tildelinger, læringsmål og innlogginger slettes"
+			: "Pseudonymiseres; e-post, tildelinger, læringsmål og innlogginger slettes",
 		"navn", "Bevis på gjennomført kurs (hvem, hva, når, resultat)", "periode", "Varig", "handling",
 		"Beholdes",
 		"navn", "Innloggingsøkter", "periode", session_text, "handling", "Slettes",

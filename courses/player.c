@@ -291,7 +291,11 @@ void learn_launch(struct http_request *req)
 	else if (course_kind_is_cmi5(c.kind)) {
 		ok = cmi5_launch(req, &c, &a, id, &url, err, sizeof(err));
 		const char *lm = json_string_value(json_object_get(item, "launch_method"));
-		if (ok == 0 && lm && strcmp(lm, "OwnWindow") == 0 && origin_separate(req))
+		/* OwnWindow AUs get a window of their own when content has its own
+		 * origin; AUs hosted elsewhere always do (the player's frame admits
+		 * only the content origin). */
+		if (ok == 0 && ((lm && strcmp(lm, "OwnWindow") == 0 && origin_separate(req)) ||
+				json_is_true(json_object_get(item, "external"))))
 			method = "window";
 	} else
 		ok = launch_scorm(req, &c, &a, item, &url);

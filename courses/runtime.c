@@ -593,9 +593,15 @@ static int apply_commit(struct http_request *req, const struct launch *l, json_t
 	char lerr[256];
 	if (json_array_size(x.out) > 0 &&
 	    (status = lrs_store_internal(srv, x.out, NULL, lerr, sizeof(lerr))) != 0) {
-		log_event(LOG_ERROR, "scorm_statements_refused", "status=%d error=\"%s\"", status, lerr);
+		log_event(LOG_ERROR, "scorm_statements_refused", "course=%s item_status=%d error=\"%s\"",
+			  l->course.course_id, status, lerr);
 		snprintf(err, errsize, "the statements were not stored: %s", lerr);
-	} else {
+		/* A statement the LRS finds invalid must not cost the learner the
+		 * data: store it anyway. Only a storage failure fails the commit. */
+		if (status < 500)
+			status = 0;
+	}
+	if (status == 0) {
 		struct commit_job j = { l, &s, terminate != 0, session_ms };
 		if (db_write(srv->db, save_commit, &j) != DB_OK) {
 			status = 503;

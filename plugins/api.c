@@ -62,6 +62,25 @@ struct plugin_call *plugin_api_call(lua_State *L, int want_write, const char *fn
 	return call;
 }
 
+struct db_conn *plugin_snapshot_begin(struct db *db)
+{
+	struct db_conn *c = db_reader_get(db);
+	if (sqlite3_exec(db_handle(c), "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		log_event(LOG_WARN, "plugin_snapshot", "error=\"%s\"", sqlite3_errmsg(db_handle(c)));
+	return c;
+}
+
+void plugin_snapshot_end(struct db *db, struct db_conn *c)
+{
+	sqlite3 *h = db_handle(c);
+	/* A Lua error may have left a statement half-stepped. */
+	for (sqlite3_stmt *st = sqlite3_next_stmt(h, NULL); st; st = sqlite3_next_stmt(h, st))
+		sqlite3_reset(st);
+	if (!sqlite3_get_autocommit(h))
+		sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+	db_reader_put(db, c);
+}
+
 struct db_conn *plugin_api_reader(lua_State *L, struct plugin_call *call)
 {
 	if (!call->db) {
@@ -69,16 +88,16 @@ struct db_conn *plugin_api_reader(lua_State *L, struct plugin_call *call)
 		return NULL;
 	}
 	if (!call->reader)
-		call->reader = db_reader_get(call->db);
+		call->reader = plugin_snapshot_begin(call->db);
 	return call->reader;
 }
 
 void plugin_call_finish(struct plugin_call *call)
 {
-	if (call->reader) {
-		db_reader_put(call->db, call->reader);
+	if (call->reader && !call->shared_reader)
+		plugin_snapshot_end(call->db, call->reader);
+	if (!call->shared_reader)
 		call->reader = NULL;
-	}
 }
 
 void plugin_api_charge(lua_State *L, long rows)
@@ -850,7 +869,6 @@ static void read_target(lua_State *L, struct plugin_call *call, struct db_conn *
 	if (reason && (strlen(reason) > MAX_REASON || !utf8_valid(reason, strlen(reason))))
 		luaL_error(L, "vern.%s: reason must be UTF-8 text of at most %d bytes", fn, MAX_REASON);
 	op->plugin = call->plugin;
-	(void)role;
 }
 
 /* Appends op (its strings copied) to the call's buffer. */

@@ -58,9 +58,17 @@ struct plugin_call {
 	const char *plugin;
 	long long now_s;             /* vern.now() */
 	struct plugin_ops *ops;      /* assign/unassign go here (hooks, daily) */
-	struct db_conn *reader;      /* borrowed on the first read */
+	struct db_conn *reader;      /* a snapshot (see below), taken on the first read */
+	int shared_reader;           /* reader belongs to the caller: finish leaves it */
+	long time_ms;                /* time budget when shorter than the configured one */
 	int logs;                    /* vern.log lines so far */
 };
+
+/* A reader connection inside one read transaction: every query of a call
+ * (or of a batch of hook calls) sees the same snapshot, and SQLite takes
+ * its file locks once instead of once per query. */
+struct db_conn *plugin_snapshot_begin(struct db *db);
+void plugin_snapshot_end(struct db *db, struct db_conn *c);
 
 /* Creates the global `vern` table in L for plugin `name`: the functions
  * and vern.config (this plugin's settings from cfg, as strings). Runs at
@@ -74,7 +82,7 @@ void plugin_call_finish(struct plugin_call *call);
  * kind that may not read (want_write: may not write). */
 struct plugin_call *plugin_api_call(lua_State *L, int want_write, const char *fn);
 
-/* A reader connection for the call (borrowed once, kept to its end). */
+/* The call's reader (a snapshot taken once, kept to its end). */
 struct db_conn *plugin_api_reader(lua_State *L, struct plugin_call *call);
 
 /* Charges n rows of API work to the call's budget; raises the budget

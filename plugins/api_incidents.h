@@ -12,8 +12,9 @@
  *   verb   PLUGIN_INCIDENT_VERB
  *   object {"id": "urn:vern:avvik:C"}
  *
- * Answers 201 {"id": statement id, "category", "unit"}. Until admin
- * sign-in covers it, it takes LRS client Basic credentials, scope "all". */
+ * Answers 201 {"id": statement id, "category", "unit"}. The caller is the
+ * municipality's incident system, machine to machine, so it takes LRS
+ * client Basic credentials with scope "all" (people sign in elsewhere). */
 #ifndef VERN_PLUGIN_API_INCIDENTS_H
 #define VERN_PLUGIN_API_INCIDENTS_H
 

@@ -12,6 +12,7 @@
 #include <civetweb.h>
 #include <jansson.h>
 
+#include "access.h"
 #include "auth.h"
 #include "host.h"
 #include "http.h"
@@ -41,7 +42,8 @@ int plugin_http_require_all(struct http_request *req)
 
 void api_plugins_list(struct http_request *req)
 {
-	if (plugin_http_require_all(req) != 0)
+	struct principal p;
+	if (access_require(req, ACCESS_ADMIN, &p) != 0)
 		return;
 	json_t *st = plugin_host_status(req->srv->plugins);
 	http_send_json(req, 200, st);
@@ -87,7 +89,8 @@ static json_t *query_params(struct http_request *req)
 
 void api_plugins_report(struct http_request *req)
 {
-	if (plugin_http_require_all(req) != 0)
+	struct principal p;
+	if (access_require(req, ACCESS_ADMIN, &p) != 0)
 		return;
 	json_t *params;
 	if (req->method == HTTP_POST) {
@@ -158,11 +161,33 @@ void api_test_plugins(struct http_request *req)
 		rc = plugin_host_sync_employees(req->srv->plugins, (time_t)now);
 	else if (strcmp(what, "events") == 0)
 		rc = plugin_host_run_events(req->srv->plugins);
+	else if (strcmp(what, "scheduled") == 0)
+		rc = plugin_host_daily_if_due(req->srv->plugins, (time_t)now);
 	else {
 		http_send_error(req, 404, "not_found", "no such test action");
 		return;
 	}
 	json_t *out = json_pack("{s:I}", "result", (json_int_t)rc);
+	http_send_json(req, 200, out);
+	json_decref(out);
+}
+
+void api_plugins_reload(struct http_request *req)
+{
+	struct principal p;
+	if (access_require(req, ACCESS_ADMIN, &p) != 0)
+		return;
+	if (!req->srv->plugins) {
+		http_send_error(req, 503, "no_plugins", "Tilleggene er ikke startet på denne serveren.");
+		return;
+	}
+	int broken = plugin_host_reload(req->srv->plugins);
+	if (broken < 0) {
+		http_send_error(req, 500, "reload_failed", "Tilleggene kunne ikke lastes på nytt.");
+		return;
+	}
+	(void)audit_record(req->srv, &p, 0, "plugins_reload", "lastet tilleggene på nytt");
+	json_t *out = json_pack("{s:i}", "broken", broken);
 	http_send_json(req, 200, out);
 	json_decref(out);
 }

@@ -42,7 +42,8 @@
 
 #define PLUGIN_STATES 3        /* Lua states per plugin */
 #define DAILY_FACTOR 50        /* daily() gets this many times the budget */
-#define BATCH 256              /* events or statements per worker round */
+#define BATCH 1024             /* employees per round (one commit: an fsync) */
+#define STATEMENT_BATCH 256    /* statements per worker round */
 #define QUEUE_MAX 100000       /* queued statements */
 #define QUEUE_MAX_BYTES (64L << 20)
 #define POLL_MS 500
@@ -259,7 +260,8 @@ static int read_declaration(lua_State *L, struct plugin *p)
 static int load_state(struct plugin_host *h, struct plugin *p, struct plugin_state *ps, int first)
 {
 	char err[512];
-	struct sandbox_limits lim = { (size_t)h->cfg.plugins_memory_mb << 20,
+	/* plugins_memory_mb is the plugin's, shared evenly by its states. */
+	struct sandbox_limits lim = { ((size_t)h->cfg.plugins_memory_mb << 20) / PLUGIN_STATES,
 				      h->cfg.plugins_instructions, h->cfg.plugins_call_ms };
 	ps->sb = sandbox_new(p->name, lim, err, sizeof(err));
 	if (!ps->sb) {
@@ -462,18 +464,21 @@ static void state_release(struct plugin *p, struct plugin_state *ps)
 
 static void count_call(struct plugin *p, const char *what, const char *err)
 {
+	unsigned long errors = 0;
 	pthread_mutex_lock(&p->lock);
 	p->calls++;
 	if (err) {
-		p->errors++;
+		errors = ++p->errors;
 		snprintf(p->last_error, sizeof(p->last_error), "%s: %s", what, err);
 		p->last_error_ms = wall_ms();
 	}
 	pthread_mutex_unlock(&p->lock);
-	if (err) {
+	/* The first 100 errors, then every 100th: a plugin failing on every
+	 * statement must not flood the log. */
+	if (err && (errors <= 100 || errors % 100 == 0)) {
 		char q[600];
-		log_event(LOG_WARN, "plugin_error", "plugin=%s call=%s error=%s", p->name, what,
-			  log_quote(q, sizeof(q), err));
+		log_event(LOG_WARN, "plugin_error", "plugin=%s call=%s errors=%lu error=%s", p->name,
+			  what, errors, log_quote(q, sizeof(q), err));
 	}
 }
 
@@ -518,7 +523,10 @@ static int run_call(struct plugin_host *h, struct plugin *p, struct plugin_state
 		return -1;
 	}
 	long factor = call->kind == PLUGIN_CALL_DAILY ? DAILY_FACTOR : 1;
-	sandbox_set_budget(ps->sb, h->cfg.plugins_instructions * factor, h->cfg.plugins_call_ms * factor);
+	long ms = h->cfg.plugins_call_ms * factor;
+	if (call->time_ms > 0 && call->time_ms < ms)
+		ms = call->time_ms;
+	sandbox_set_budget(ps->sb, h->cfg.plugins_instructions * factor, ms);
 	call->plugin = p->name;
 	sandbox_set_user(ps->sb, call);
 	int rc = sandbox_call(ps->sb, nargs, nresults, err, errsize);
@@ -579,13 +587,22 @@ int plugin_host_report(struct plugin_host *h, const char *plugin, const char *re
 		rc = PLUGIN_NOT_FOUND;
 		goto out;
 	}
+	/* Waiting for a state counts against the time budget: the request is
+	 * held at most plugins_call_ms in all. */
+	long long t0 = mono_ms();
 	struct plugin_state *ps = state_acquire(p, h->cfg.plugins_call_ms);
+	long left = h->cfg.plugins_call_ms - (long)(mono_ms() - t0);
+	if (ps && left < 10) {
+		state_release(p, ps);
+		ps = NULL;
+	}
 	if (!ps) {
 		snprintf(err, errsize, "plugin %s is busy; try again", plugin);
 		rc = PLUGIN_BUSY;
 		goto out;
 	}
-	struct plugin_call call = { .kind = PLUGIN_CALL_REPORT, .db = h->db, .now_s = time(NULL) };
+	struct plugin_call call = { .kind = PLUGIN_CALL_REPORT, .db = h->db, .now_s = time(NULL),
+				    .time_ms = left };
 	int r = run_call(h, p, ps, &call, NULL, report, push_params, params, 1, err, errsize);
 	if (r == 0) {
 		lua_State *L = sandbox_lua(ps->sb);
@@ -609,7 +626,7 @@ out:
 /* ---- employees ---- */
 
 struct employee_arg {
-	struct plugin_host *h;
+	struct db_conn *snapshot;
 	long long id;
 	const char *change;
 };
@@ -617,9 +634,7 @@ struct employee_arg {
 static int push_employee_args(lua_State *L, void *arg)
 {
 	struct employee_arg *a = arg;
-	struct db_conn *c = db_reader_get(a->h->db);
-	int rc = plugin_api_push_employee(L, c, a->id);
-	db_reader_put(a->h->db, c);
+	int rc = plugin_api_push_employee(L, a->snapshot, a->id);
 	if (rc != 1)
 		return rc == 0 ? -2 : -1;
 	lua_pushstring(L, a->change);
@@ -633,15 +648,18 @@ static long employees_round(struct plugin_host *h, struct plugin_set *s, const l
 {
 	long failed = 0;
 	char err[512];
+	struct db_conn *snap = NULL;
 	for (size_t k = 0; k < s->n; k++) {
 		struct plugin *p = &s->v[k];
 		if (p->error[0] || !(p->hooks & HOOK_EMPLOYEE))
 			continue;
+		if (!snap)
+			snap = plugin_snapshot_begin(h->db);
 		struct plugin_state *ps = state_acquire(p, -1);
 		for (size_t i = 0; i < n && !host_stopping(h); i++) {
-			struct employee_arg a = { h, ids[i], changes[i] };
+			struct employee_arg a = { snap, ids[i], changes[i] };
 			struct plugin_call call = { .kind = PLUGIN_CALL_HOOK, .db = h->db, .now_s = now,
-						    .ops = &w->ops };
+						    .ops = &w->ops, .reader = snap, .shared_reader = 1 };
 			size_t mark = w->ops.n;
 			if (run_call(h, p, ps, &call, "on_employee", NULL, push_employee_args, &a, 0,
 				     err, sizeof(err)) < 0) {
@@ -651,6 +669,8 @@ static long employees_round(struct plugin_host *h, struct plugin_set *s, const l
 		}
 		state_release(p, ps);
 	}
+	if (snap)
+		plugin_snapshot_end(h->db, snap);
 	return failed;
 }
 
@@ -664,7 +684,7 @@ long plugin_host_run_events(struct plugin_host *h)
 	size_t n = 0;
 	struct db_conn *c = db_reader_get(h->db);
 	sqlite3_stmt *st = db_stmt(c, "SELECT id, employee_id, change FROM plugin_events"
-				      " ORDER BY id LIMIT 256");
+				      " ORDER BY id LIMIT 1024");
 	int rc = SQLITE_DONE;
 	while (st && n < BATCH && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long emp = sqlite3_column_int64(st, 1);
@@ -713,7 +733,7 @@ long plugin_host_sync_employees(struct plugin_host *h, time_t now)
 		long long ids[BATCH];
 		size_t n = 0;
 		struct db_conn *c = db_reader_get(h->db);
-		sqlite3_stmt *st = db_stmt(c, "SELECT id FROM employees WHERE id > ? ORDER BY id LIMIT 256");
+		sqlite3_stmt *st = db_stmt(c, "SELECT id FROM employees WHERE id > ? ORDER BY id LIMIT 1024");
 		int rc = SQLITE_DONE;
 		if (st) {
 			sqlite3_bind_int64(st, 1, after);
@@ -791,10 +811,10 @@ static long long statement_employee(struct plugin_host *h, struct db_conn *c, co
 
 static void run_statements(struct plugin_host *h, struct queued *list)
 {
-	struct statement_arg items[BATCH];
+	struct statement_arg items[STATEMENT_BATCH];
 	size_t n = 0;
-	struct db_conn *c = db_reader_get(h->db);
-	for (struct queued *q = list; q && n < BATCH; q = q->next) {
+	struct db_conn *c = plugin_snapshot_begin(h->db);
+	for (struct queued *q = list; q && n < STATEMENT_BATCH; q = q->next) {
 		json_t *st = json_loadb(q->json, q->len, 0, NULL);
 		if (!st)
 			continue;
@@ -802,7 +822,6 @@ static void run_statements(struct plugin_host *h, struct queued *list)
 		items[n].employee_id = statement_employee(h, c, st);
 		n++;
 	}
-	db_reader_put(h->db, c);
 	struct plugin_set *s = set_get(h);
 	struct plugin_writes w;
 	memset(&w, 0, sizeof(w));
@@ -820,7 +839,8 @@ static void run_statements(struct plugin_host *h, struct queued *list)
 			if (!ps)
 				ps = state_acquire(p, -1);
 			struct plugin_call call = { .kind = PLUGIN_CALL_HOOK, .db = h->db,
-						    .now_s = time(NULL), .ops = &w.ops };
+						    .now_s = time(NULL), .ops = &w.ops, .reader = c,
+						    .shared_reader = 1 };
 			size_t mark = w.ops.n;
 			if (run_call(h, p, ps, &call, "on_statement", NULL, push_statement, &items[i], 0,
 				     err, sizeof(err)) < 0)
@@ -829,6 +849,7 @@ static void run_statements(struct plugin_host *h, struct queued *list)
 		if (ps)
 			state_release(p, ps);
 	}
+	plugin_snapshot_end(h->db, c);
 	if (!host_stopping(h))
 		plugin_writes_commit(h->db, &w, "on_statement");
 	plugin_writes_free(&w);
@@ -943,24 +964,27 @@ static int daily_due(struct plugin_host *h, const char *plugin, const char *day)
 	return due;
 }
 
-static void daily_if_due(struct plugin_host *h)
+int plugin_host_daily_if_due(struct plugin_host *h, time_t now)
 {
-	if (h->cfg.plugins_daily_hour < 0)
-		return;
-	time_t now = time(NULL);
+	if (!h || !h->db || h->cfg.plugins_daily_hour < 0)
+		return 0;
 	struct tm tm;
 	localtime_r(&now, &tm);
 	if (tm.tm_hour < h->cfg.plugins_daily_hour)
-		return;
+		return 0;
 	char day[11];
 	plugin_api_date((long long)now, day);
 	struct plugin_set *s = set_get(h);
+	int ran = 0;
 	for (size_t k = 0; s && k < s->n; k++) {
 		struct plugin *p = &s->v[k];
-		if (!p->error[0] && (p->hooks & HOOK_DAILY) && daily_due(h, p->name, day))
+		if (!p->error[0] && (p->hooks & HOOK_DAILY) && daily_due(h, p->name, day)) {
 			daily_one(h, p, (long long)now, day);
+			ran++;
+		}
 	}
 	set_put(h, s);
+	return ran;
 }
 
 /* ---- the worker ---- */
@@ -986,7 +1010,7 @@ static void *worker_main(void *arg)
 		}
 		struct queued *list = h->qhead, *last = NULL;
 		size_t taken = 0;
-		for (struct queued *q = list; q && taken < BATCH; q = q->next) {
+		for (struct queued *q = list; q && taken < STATEMENT_BATCH; q = q->next) {
 			last = q;
 			taken++;
 			h->qbytes -= q->len;
@@ -1009,7 +1033,7 @@ static void *worker_main(void *arg)
 		}
 		events = plugin_host_run_events(h);
 		if (mono_ms() >= next_daily) {
-			daily_if_due(h);
+			plugin_host_daily_if_due(h, time(NULL));
 			next_daily = mono_ms() + DAILY_CHECK_MS;
 		}
 		pthread_mutex_lock(&h->lock);

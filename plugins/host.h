@@ -8,7 +8,9 @@
  *     version = "1.0.0",
  *     on_employee = function(e, change) ... end,  -- change: "created",
  *                                    -- "updated", "deactivated" or "sync"
- *     on_statement = function(s) ... end,        -- each stored xAPI statement
+ *     on_statement = function(s) ... end,        -- each stored xAPI statement, as
+ *                                    -- stored, plus s.employee_id when its
+ *                                    -- actor is an employee
  *     statement_verbs = { "verb IRI", ... },     -- optional: only these verbs
  *     daily = function(now) ... end,             -- once a day (now: seconds)
  *     reports = { name = function(params) return table end, ... },
@@ -83,6 +85,11 @@ int plugin_host_report(struct plugin_host *h, const char *plugin, const char *re
 /* Runs every plugin's daily(now) on the calling thread and writes what
  * they assign. Returns the number of plugins that failed (0: all ran). */
 int plugin_host_run_daily(struct plugin_host *h, time_t now);
+
+/* The worker's daily schedule, once a minute: runs the daily() of each
+ * plugin that has not run on now's local date, once the local hour is
+ * plugins_daily_hour or later, and records the run. Returns how many ran. */
+int plugin_host_daily_if_due(struct plugin_host *h, time_t now);
 
 /* Calls on_employee(e, "sync") for every employee (active or not) on the
  * calling thread, in batches, writing after each batch (the demo and the

@@ -57,15 +57,18 @@ local function add_days(date, n)
   return date_of(os.time { year = tonumber(y), month = tonumber(m), day = tonumber(d) + n, hour = 12 })
 end
 
--- Per call: the catalogue and the unit paths the rules name.
+-- Per call: the unit paths the rules name. The catalogue is kept for a
+-- minute (this state may serve many calls).
 local cache
+local known = { at = nil, courses = nil }
 
 local function catalogue()
-  if not cache.courses then
-    cache.courses = {}
-    for _, c in ipairs(vern.courses()) do cache.courses[c.id] = c end
+  local now = vern.now()
+  if not known.courses or math.abs(now - known.at) > 60 then
+    known.courses, known.at = {}, now
+    for _, c in ipairs(vern.courses()) do known.courses[c.id] = c end
   end
-  return cache.courses
+  return known.courses
 end
 
 local function unit_path(unit)

@@ -37,10 +37,9 @@ static sqlite3_stmt *op_statement(struct db_conn *c, const struct plugin_op *op)
 	if (op->kind == PLUGIN_OP_ASSIGN) {
 		switch (op->target) {
 		case PLUGIN_TARGET_EMPLOYEE:
+			/* One row with VALUES: no statement journal (see apply_op). */
 			return db_stmt(c, "INSERT INTO assignments(employee_id, course_id, due_date, reason,"
-					  " plugin, created_ms) SELECT e.id, ?2, ?3, ?4, ?5, ?6 FROM employees e"
-					  " WHERE e.id = ?1 AND EXISTS (SELECT 1 FROM courses WHERE id = ?2)"
-					  UPSERT);
+					  " plugin, created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6)" UPSERT);
 		case PLUGIN_TARGET_UNIT:
 			return db_stmt(c, "INSERT INTO assignments(employee_id, course_id, due_date, reason,"
 					  " plugin, created_ms) SELECT e.id, ?2, ?3, ?4, ?5, ?6 FROM org_units u"
@@ -56,8 +55,10 @@ static sqlite3_stmt *op_statement(struct db_conn *c, const struct plugin_op *op)
 	} else {
 		switch (op->target) {
 		case PLUGIN_TARGET_EMPLOYEE:
-			return db_stmt(c, "DELETE FROM assignments WHERE employee_id = ?1 AND plugin = ?5"
-					  " AND (?2 IS NULL OR course_id = ?2)");
+			if (op->course)  /* one row by the unique key: no statement journal */
+				return db_stmt(c, "DELETE FROM assignments WHERE employee_id = ?1"
+						  " AND course_id = ?2 AND plugin = ?5");
+			return db_stmt(c, "DELETE FROM assignments WHERE employee_id = ?1 AND plugin = ?5");
 		case PLUGIN_TARGET_UNIT:
 			return db_stmt(c, "DELETE FROM assignments WHERE plugin = ?5 AND course_id = ?2"
 					  " AND employee_id IN (SELECT e.id FROM org_units u JOIN employees e"
@@ -72,8 +73,31 @@ static sqlite3_stmt *op_statement(struct db_conn *c, const struct plugin_op *op)
 	return NULL;
 }
 
+/* 1 when the employee and the course of a one-employee assign still exist
+ * (checked apart, so the insert is a plain one-row statement: SQLite keeps
+ * a statement journal for INSERT ... SELECT, and releasing it walks the
+ * whole sub-journal of the batch, which made big batches quadratic). */
+static int op_rows_exist(struct db_conn *c, const struct plugin_op *op, int *exists)
+{
+	sqlite3_stmt *st = db_stmt(c, "SELECT EXISTS (SELECT 1 FROM employees WHERE id = ?1)"
+				      " AND EXISTS (SELECT 1 FROM courses WHERE id = ?2)");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, op->employee_id);
+	sqlite3_bind_text(st, 2, op->course, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*exists = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : db_step_error(c, rc, "plugin_assign_check");
+}
+
 static int apply_op(struct db_conn *c, const struct plugin_op *op, long long now, long *changed)
 {
+	if (op->kind == PLUGIN_OP_ASSIGN && op->target == PLUGIN_TARGET_EMPLOYEE) {
+		int exists, rc = op_rows_exist(c, op, &exists);
+		if (rc != DB_OK || !exists)
+			return rc;
+	}
 	sqlite3_stmt *st = op_statement(c, op);
 	if (!st)
 		return DB_ERROR;

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "views_attendance.h"
 #include "validate.h"
 
 #define MAX_TOUCHED 16
@@ -95,6 +96,15 @@ static int touch_context(struct db_conn *c, const json_t *ctx_acts, const char *
 		if (touch(c, json_string_value(json_object_get(a, "id")), 0, t, n) != 0)
 			return -1;
 	return 0;
+}
+
+/* 1 when verb is "attended" and the admin marked the course as satisfiable
+ * by attendance (admin/views_attendance.h), 0 when not, -1 on error. */
+static int attendance_counts(struct db_conn *c, const char *verb, const char *course)
+{
+	if (!verb || strcmp(verb, VIEWS_ATTENDED_VERB) != 0)
+		return 0;
+	return views_attendance_counts(c, course);
 }
 
 static int is_completion_verb(const char *verb)
@@ -360,7 +370,10 @@ int completions_on_store(struct db_conn *c, const char *home_page, const json_t 
 	const char *verb = json_string_value(json_object_get(json_object_get(statement, "verb"), "id"));
 	for (int i = 0; i < n; i++) {
 		int rc = record_start(c, emp, t[i].course, when, id);
-		if (rc == DB_OK && t[i].is_object && is_completion_verb(verb))
+		int counts = t[i].is_object ? attendance_counts(c, verb, t[i].course) : 0;
+		if (counts < 0)
+			return DB_ERROR;
+		if (rc == DB_OK && t[i].is_object && (is_completion_verb(verb) || counts))
 			rc = record_completion(c, statement, id, emp, &t[i], when);
 		if (rc != DB_OK)
 			return rc;

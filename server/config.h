@@ -39,6 +39,7 @@ struct config {
 	long retention_statement_days;
 	long retention_inactive_days;
 	long retention_hour;
+	long retention_start_delay_seconds;
 	int retention_delete_statements;
 	int retention_job;
 	int demo_mode;
@@ -52,8 +53,26 @@ struct config {
 	int keep_alive;
 	int access_log;
 	int test_endpoints;
+	/* Email (server/mail*.c) */
+	char smtp_host[CONFIG_STR_MAX];
+	long smtp_port;
+	char smtp_tls[16];                 /* none, starttls or tls */
+	char smtp_user[CONFIG_STR_MAX];
+	char smtp_password[CONFIG_STR_MAX];
+	char smtp_ca_file[CONFIG_STR_MAX];
+	long smtp_timeout_seconds;
+	char mail_from[CONFIG_STR_MAX];
+	char mail_contact_line[CONFIG_STR_MAX];
+	long mail_rate_per_minute;
+	long mail_connections;
+	long mail_max_attempts;
+	long mail_retry_seconds;
+	long mail_link_days;
+	long mail_session_minutes;
+	long mail_tick_seconds;
+	long mail_keep_days;
 	char plugins_dir[CONFIG_STR_MAX];  /* folder of *.lua plugins */
-	long plugins_memory_mb;            /* per Lua state */
+	long plugins_memory_mb;            /* per plugin (split over its Lua states) */
 	long plugins_instructions;         /* per hook or report call */
 	long plugins_call_ms;              /* per hook or report call */
 	long plugins_daily_hour;           /* local hour daily() runs; -1: never */

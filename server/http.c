@@ -113,6 +113,11 @@ static void send_error_v(struct http_request *req, int status, const char *error
 {
 	char detail[512];
 	vsnprintf(detail, sizeof(detail), fmt, ap);
+	for (const struct http_error_format *f = http_error_formats; req->path && f->prefix; f++)
+		if (strncmp(req->path, f->prefix, strlen(f->prefix)) == 0) {
+			f->send(req, status, error, detail, extra_headers);
+			return;
+		}
 	json_t *obj = json_pack("{s:s, s:s}", "error", error, "detail", detail);
 	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 	json_decref(obj);

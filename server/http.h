@@ -59,6 +59,18 @@ struct http_route {
 	long max_body;
 };
 
+/* Paths whose clients expect another error body (SCIM under /scim/)
+ * name a sender for their prefix in routes.c's http_error_formats[]
+ * (ended by a NULL prefix). Every error answered on such a path, also by
+ * the dispatcher itself (body too large, method not allowed), goes through
+ * it; detail is the formatted sentence. */
+struct http_error_format {
+	const char *prefix;
+	void (*send)(struct http_request *req, int status, const char *error, const char *detail,
+		     const char *extra_headers);
+};
+extern const struct http_error_format http_error_formats[];
+
 /* Starts CivetWeb on cfg->listen with the safe options; fills srv->port and
  * srv->base_url. Returns 0 or -1 with err set. */
 int http_start(struct server *srv, char *err, size_t errsize);

@@ -18,9 +18,14 @@
 #include "demo.h"
 #include "http.h"
 #include "log.h"
+#include "mail.h"
+#include "mail_cli.h"
+#include "mail_demo.h"
 #include "people_import.h"
+#include "scim_token.h"
 #include "pidfile.h"
 #include "../courses/import.h"
+#include "../courses/bundled.h"
 #include "../courses/native.h"
 #include "server.h"
 #include "../plugins/cli.h"
@@ -47,6 +52,8 @@ static int cmd_demo(struct config *cfg, int argc, char **argv);
 static int cmd_version(struct config *cfg, int argc, char **argv);
 static int cmd_lrs_client(struct config *cfg, int argc, char **argv);
 static int cmd_people(struct config *cfg, int argc, char **argv);
+static int cmd_scim_token(struct config *cfg, int argc, char **argv);
+static int cmd_mail(struct config *cfg, int argc, char **argv);
 static int cmd_plugins(struct config *cfg, int argc, char **argv);
 static int cmd_course(struct config *cfg, int argc, char **argv);
 static int cmd_user(struct config *cfg, int argc, char **argv);
@@ -61,6 +68,8 @@ static const char *const user_flags[] = { "--employee", "--role", "--name", NULL
 static const char *const user_switches[] = { "--generate", NULL };
 static const char *const retention_flags[] = { "--now", NULL };
 
+static const char *const scim_token_flags[] = { "--name", NULL };
+
 static const struct command commands[] = {
 	{ "serve", cmd_serve, "[--config FILE] [--listen ADDR:PORT] [--db PATH] [--data DIR]",
 	  "run the server until SIGINT or SIGTERM", NULL, NULL },
@@ -74,6 +83,10 @@ static const struct command commands[] = {
 	  "manage the clients (key and secret) of the xAPI LRS", lrs_client_flags, NULL },
 	{ "people", cmd_people, "import FILE.csv [--dry-run] [--partial] [--force]",
 	  "import units or employees from a CSV export (see README)", NULL, people_switches },
+	{ "scim-token", cmd_scim_token, "add --name NAME | list | remove NAME",
+	  "manage the bearer tokens of SCIM provisioning (/scim/v2)", scim_token_flags, NULL },
+	{ "mail", cmd_mail, "test ADDRESS | status | keys | rotate-key | retire-key ID",
+	  "send a test email, show the outbox, rotate the keys of lesson links", NULL, NULL },
 	{ "plugins", cmd_plugins, "list | check FILE.lua | reload",
 	  "list the Lua plugins, check one, or make the running server reload them", NULL, NULL },
 	{ "course", cmd_course,
@@ -246,6 +259,16 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 		db_close(srv.db);
 		return 1;
 	}
+	if (mail_start(&srv, err, sizeof(err)) != 0) {
+		log_event(LOG_ERROR, "mail_start_failed", "error=\"%s\"", err);
+		http_stop(&srv);
+		plugin_host_close(srv.plugins);
+		pidfile_remove(srv.cfg.data_dir);
+		admin_stop(&srv);
+		log_buffer_stop();
+		db_close(srv.db);
+		return 1;
+	}
 	log_event(LOG_INFO, "listening", "url=%s version=%s db=%s threads=%ld",
 		  srv.base_url, VERN_VERSION, cfg->db, cfg->threads);
 
@@ -262,7 +285,9 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	}
 	log_event(LOG_INFO, "stopping", "signal=%s", sig == SIGINT ? "INT" : "TERM");
 	http_stop(&srv);
+	mail_stop(&srv);
 	plugin_host_close(srv.plugins);
+	srv.plugins = NULL;
 	pidfile_remove(srv.cfg.data_dir);
 	admin_stop(&srv);
 	log_buffer_stop();
@@ -314,13 +339,29 @@ static int cmd_demo(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "vern demo: unexpected argument %s\n", argv[0]);
 		return 2;
 	}
-	struct db *db;
-	if (open_db(cfg, &db) != 0)
+	struct server srv;
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = *cfg;
+	srv.started = time(NULL);
+	/* The agents' home page must be what `vern serve` will use: the
+	 * configured public_url, else http://<listen> as serve binds it. */
+	if (!srv.cfg.public_url[0]) {
+		const char *listen = cfg->listen;
+		int any = strncmp(listen, "0.0.0.0:", 8) == 0;
+		snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "http://%s%.*s",
+			 any ? "127.0.0.1" : "", CONFIG_STR_MAX - 32, any ? listen + 7 : listen);
+	}
+	if (open_db(cfg, &srv.db) != 0)
 		return 1;
-	int rc = demo_create(db);
+	/* The bundled courses first, so the demo's catalogue rows are theirs. */
+	int rc = courses_install_bundled(srv.db, &srv.cfg, "courses", stdout) < 0 ? -1 : 0;
 	if (rc == 0)
-		rc = demo_accounts(db, cfg);
-	db_close(db);
+		rc = demo_create(&srv, stdout);
+	if (rc == 0)
+		rc = demo_accounts(srv.db, cfg);
+	if (rc == 0)
+		rc = mail_demo_setup(srv.db);
+	db_close(srv.db);
 	if (rc != 0) {
 		fprintf(stderr, "vern demo: the demo data could not be written\n");
 		return 1;
@@ -384,6 +425,16 @@ static int cmd_people(struct config *cfg, int argc, char **argv)
 	return rc;
 }
 
+static int cmd_mail(struct config *cfg, int argc, char **argv)
+{
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = mail_command(cfg, db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
 static int cmd_course(struct config *cfg, int argc, char **argv)
 {
 	if (argc >= 1 && strcmp(argv[0], "build") == 0)
@@ -392,6 +443,18 @@ static int cmd_course(struct config *cfg, int argc, char **argv)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	int rc = courses_command(cfg, db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
+static int cmd_scim_token(struct config *cfg, int argc, char **argv)
+{
+	if (!scim_token_args_ok(argc, argv))
+		return 2;
+	struct db *db;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	int rc = scim_token_command(db, argc, argv);
 	db_close(db);
 	return rc;
 }

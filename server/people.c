@@ -267,6 +267,37 @@ int people_employee_deactivate(struct db_conn *c, const char *external_id, int *
 	return rc;
 }
 
+int people_employee_role_set(struct db_conn *c, long long employee_id, const char *role, int on,
+			     int *changed)
+{
+	if (changed)
+		*changed = 0;
+	sqlite3_stmt *st = db_stmt(c, "SELECT id FROM roles WHERE code = ?");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, role, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return DB_INVALID;
+	long long role_id = sqlite3_column_int64(st, 0);
+	st = on ? db_stmt(c, "INSERT OR IGNORE INTO employee_roles(employee_id, role_id) VALUES(?, ?)")
+		: db_stmt(c, "DELETE FROM employee_roles WHERE employee_id = ? AND role_id = ?");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, employee_id);
+	sqlite3_bind_int64(st, 2, role_id);
+	int rc = db_exec_stmt(c, st, on ? "employee_role_grant" : "employee_role_revoke");
+	if (rc != DB_OK || sqlite3_changes(db_handle(c)) == 0)
+		return rc;
+	if (changed)
+		*changed = 1;
+	st = db_stmt(c, "UPDATE employees SET updated_ms = ? WHERE id = ?");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, now_ms());
+	sqlite3_bind_int64(st, 2, employee_id);
+	return db_exec_stmt(c, st, "employee_touch");
+}
+
 json_t *people_agent(const char *home_page, const char *external_id, const char *name)
 {
 	json_t *a = json_pack("{s:s, s:{s:s, s:s}}", "objectType", "Agent", "account", "homePage",

@@ -41,6 +41,12 @@ int people_employee_upsert(struct db_conn *c, const struct person *p,
 /* Marks an employee inactive (never deleted: their history is proof). */
 int people_employee_deactivate(struct db_conn *c, const char *external_id, int *changed);
 
+/* Grants (on = 1) or takes away (on = 0) one role of an employee without
+ * touching the others (SCIM groups that give a role). *changed, when not
+ * NULL, tells whether anything changed. Unknown role: DB_INVALID. */
+int people_employee_role_set(struct db_conn *c, long long employee_id, const char *role, int on,
+			     int *changed);
+
 /* 1 if s is YYYY-MM-DD with a real date. */
 int people_is_date(const char *s);
 

@@ -10,8 +10,17 @@
 #include "api_plugins.h"
 #include "api_test.h"
 #include "lrs.h"
+#include "scim.h"
 #include "www.h"
+#include "api_campaigns.h"
+#include "api_mail.h"
+#include "api_test_mail.h"
+#include "mail_link.h"
 #include "api_test_session.h"
+#include "views_attendance.h"
+#include "views_hr.h"
+#include "views_leader.h"
+#include "views_ombud.h"
 #include "../courses/api_courses.h"
 #include "../courses/cmi5.h"
 #include "../courses/content.h"
@@ -21,6 +30,7 @@
 #include "retention.h"
 #include "min_side.h"
 #include "api_users.h"
+#include "account.h"
 
 const struct http_route routes[] = {
 	{ HTTP_GET, "/healthz", api_health_get, 0 },
@@ -29,6 +39,7 @@ const struct http_route routes[] = {
 	  lrs_dispatch, -1 },
 	{ HTTP_GET, "/api/me", www_me, 0 },
 	{ HTTP_GET, "/api/plugins", api_plugins_list, 0 },
+	{ HTTP_POST, "/api/plugins/reload", api_plugins_reload, 0 },
 	{ HTTP_GET | HTTP_POST, "/api/plugins/*/reports/*", api_plugins_report, 65536 },
 	{ HTTP_POST, "/api/incidents", api_incidents_post, 4096 },
 	{ HTTP_POST, "/api/test/plugins/*", api_test_plugins, 4096 },
@@ -42,6 +53,30 @@ const struct http_route routes[] = {
 	{ HTTP_GET, "/ombud", www_page, 0 },
 	{ HTTP_GET, "/admin", www_page, 0 },
 	{ HTTP_POST, "/api/test/session", api_test_session, 4096 },
+	{ HTTP_GET, "/api/leder/enheter", views_leader_units, 0 },
+	{ HTTP_GET, "/api/leder/enhet/*", views_leader_unit, 0 },
+	{ HTTP_POST, "/api/leder/paminnelse", views_leader_remind, 65536 },
+	{ HTTP_GET | HTTP_POST, "/api/leder/oppmote", views_attendance_sessions, 65536 },
+	{ HTTP_GET, "/api/kurs/oppmote", views_attendance_courses, 0 },
+	{ HTTP_PUT | HTTP_DELETE, "/api/kurs/*/oppmote", views_attendance_mark, 0 },
+	{ HTTP_GET, "/api/hr/ansatte", views_hr_search, 0 },
+	{ HTTP_GET, "/api/hr/ansatt/*", views_hr_employee, 0 },
+	{ HTTP_PUT, "/api/hr/ansatt/*/laeringsmal", views_hr_goals, 16384 },
+	{ HTTP_GET, "/api/hr/ansatt/*/eksport", views_hr_employee_export, 0 },
+	{ HTTP_GET, "/api/hr/eksport", views_hr_export, 0 },
+	{ HTTP_GET, "/api/ombud/rapport", views_ombud_report, 0 },
+	{ HTTP_GET, "/api/ombud/revisjonslogg", views_ombud_audit_log, 0 },
+	{ HTTP_POST, "/api/test/mail-tick", api_test_mail_tick, 4096 },
+	{ HTTP_GET | HTTP_POST, "/e/*", mail_link_page, 4096 },
+	{ HTTP_POST, "/e/*/ny", mail_link_renew, 4096 },
+	{ HTTP_GET | HTTP_POST, "/api/campaigns", api_campaigns, 262144 },
+	{ HTTP_GET | HTTP_POST | HTTP_PUT | HTTP_DELETE, "/api/campaigns/*", api_campaign, 262144 },
+	{ HTTP_POST, "/api/campaigns/*/*", api_campaign_action, 4096 },
+	{ HTTP_GET, "/api/mail/templates", api_mail_templates, 0 },
+	{ HTTP_GET | HTTP_PUT | HTTP_DELETE, "/api/mail/templates/*", api_mail_template, 262144 },
+	{ HTTP_POST, "/api/mail/templates/*/*", api_mail_template_preview, 262144 },
+	{ HTTP_GET, "/api/mail/status", api_mail_status, 0 },
+	{ HTTP_POST, "/api/mail/test", api_mail_test, 4096 },
 	{ HTTP_GET, "/learn/*", player_page, 0 },
 	{ HTTP_GET, "/api/learn/*", learn_get, 0 },
 	{ HTTP_POST, "/api/learn/*/launch", learn_launch, 4096 },
@@ -66,6 +101,7 @@ const struct http_route routes[] = {
 	{ HTTP_GET, "/api/min-side", min_side_get, 0 },
 	{ HTTP_GET, "/api/min-side/kursbevis/*", min_side_certificate, 0 },
 	{ HTTP_GET, "/api/min-side/eksport", min_side_export, 0 },
+	{ HTTP_POST, "/api/konto/passord", account_password, 8192 },
 	{ HTTP_GET, "/min-side/kursbevis", www_page, 0 },
 	{ HTTP_GET, "/api/admin/brukere", api_users_list, 0 },
 	{ HTTP_POST, "/api/admin/brukere", api_users_create, 16384 },
@@ -77,5 +113,13 @@ const struct http_route routes[] = {
 	{ HTTP_DELETE, "/api/admin/lrs-klienter/*", api_lrs_client_remove, 0 },
 	{ HTTP_GET, "/api/admin/oppbevaring", api_retention, 0 },
 	{ HTTP_POST, "/api/admin/oppbevaring/kjor", api_retention_run, 0 },
+	{ HTTP_GET | HTTP_HEAD | HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE | HTTP_OPTIONS,
+	  "/scim/v2/**", scim_dispatch, SCIM_MAX_BODY },
 	{ 0, NULL, NULL, 0 },
+};
+
+/* Errors on these paths are written in the path's own format. */
+const struct http_error_format http_error_formats[] = {
+	{ "/scim/", scim_http_error },
+	{ NULL, NULL },
 };

@@ -13,6 +13,7 @@
 
 struct admin_state;
 struct db;
+struct mail;
 struct mg_context;
 struct plugin_host;
 
@@ -24,6 +25,7 @@ struct server {
 	char base_url[CONFIG_STR_MAX]; /* http://host:port as actually bound */
 	int port;
 	time_t started;
+	struct mail *mail; /* email delivery (server/mail.c), NULL when not started */
 	struct plugin_host *plugins;   /* plugins/host.h; NULL when not loaded */
 };
 

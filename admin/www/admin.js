@@ -237,9 +237,181 @@ const Admin = (() => {
 				"Sluttede ansatte", "Fullført"], rows, "Jobben har ikke kjørt ennå."));
 	});
 
+	/* ---- courses and plugins (their own APIs; absent in a build without them) ---- */
+
+	/* GET path as JSON, or null when this build has no such API (404). */
+	async function optional(path) {
+		const res = await fetch(path, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+		if (res.status === 404 || res.status === 405) return null;
+		const data = await res.json().catch(() => ({}));
+		if (!res.ok) throw new Error(data.detail || "Noe gikk galt (" + res.status + ").");
+		return data;
+	}
+
+	function bytes(n) {
+		if (n >= 1048576) return (n / 1048576).toFixed(1).replace(".", ",") + " MB";
+		return Math.max(1, Math.round(n / 1024)) + " kB";
+	}
+
+	const KINDS = { native: "Vern-kurs", scorm12: "SCORM 1.2", scorm2004: "SCORM 2004", cmi5: "cmi5" };
+
+	add("kurs", "Kurs", async () => {
+		const data = await optional("/api/courses");
+		if (!data) return el("p", {}, "Kursimport er ikke en del av denne installasjonen.");
+		const rows = data.courses.map((c) => {
+			const latest = c.versions.length ? c.versions[c.versions.length - 1] : null;
+			return [c.title, el("code", {}, c.id), KINDS[c.kind] || c.kind, String(c.versions.length || "–"),
+				latest ? Ui.date(latest.imported_ms) + " (" + latest.source + ", " + bytes(latest.bytes) + ")" : "–",
+				c.valid_months ? c.valid_months + " mnd" : "Utløper ikke"];
+		});
+		const file = el("input", { type: "file", id: "kurs-fil", accept: ".zip,application/zip", required: true });
+		const form = el("form", {},
+			el("h3", {}, "Last opp kurspakke"),
+			el("p", { class: "hjelp" }, "SCORM 1.2, SCORM 2004 eller cmi5 som zip. Samme kurs-id igjen gir en ny versjon; ",
+				"påbegynte forsøk fortsetter på versjonen de startet på."),
+			el("div", { class: "felt" }, el("label", { for: "kurs-fil" }, "Kurspakke (zip)"), file),
+			Ui.field("kurs-id", "Kurs-id", { type: "text", autocomplete: "off" }, "Tomt: laget fra pakken. Oppgi en eksisterende id for en ny versjon."),
+			Ui.field("kurs-tittel", "Tittel", { type: "text", autocomplete: "off" }, "Tomt: tittelen i pakken."),
+			Ui.field("kurs-gyldig", "Gyldig i måneder", { type: "number", min: "0", max: "120", inputmode: "numeric" }),
+			el("div", { class: "knapper" }, el("button", { type: "submit" }, "Last opp")));
+		form.addEventListener("submit", async (e) => {
+			e.preventDefault();
+			const f = file.files[0];
+			if (!f) {
+				Ui.say("Velg en zip-fil.", "feil");
+				file.focus();
+				return;
+			}
+			const q = new URLSearchParams({ filename: f.name });
+			for (const [id, key] of [["kurs-id", "id"], ["kurs-tittel", "title"], ["kurs-gyldig", "valid_months"]]) {
+				const v = form.querySelector("#" + id).value.trim();
+				if (v) q.set(key, v);
+			}
+			const button = form.querySelector("button");
+			button.disabled = true;
+			Ui.say("Laster opp " + f.name + " …", "ok");
+			try {
+				const res = await fetch("/api/courses?" + q, { method: "POST", credentials: "same-origin",
+					headers: { "Content-Type": "application/zip", "X-CSRF-Token": Vern.me.csrf, Accept: "application/json" }, body: f });
+				const out = await res.json().catch(() => ({}));
+				if (!res.ok) throw new Error(out.detail || "Opplastingen feilet (" + res.status + ").");
+				await reload("kurs");
+				Ui.say(`«${out.title}» er lastet opp som versjon ${out.version}.`, "ok");
+			} catch (err) {
+				Ui.say(err.message, "feil");
+				button.disabled = false;
+			}
+		});
+		return el("div", {}, Ui.table("Kurskatalog", ["Kurs", "Id", "Type", "Versjoner", "Siste versjon", "Gyldighet"], rows,
+			"Ingen kurs ennå."), form);
+	});
+
+	add("tillegg", "Tillegg (plugins)", async () => {
+		const data = await optional("/api/plugins");
+		if (!data) return el("p", {}, "Tillegg er ikke en del av denne installasjonen.");
+		const rows = data.plugins.map((pl) => [
+			pl.name,
+			pl.version || "–",
+			el("span", { class: "merke-status " + (pl.status === "ok" ? "status-fullfort" : "status-forfalt") },
+				el("span", { "aria-hidden": "true" }, pl.status === "ok" ? "✓ " : "✗ "), pl.status === "ok" ? "I drift" : "Feil"),
+			String(pl.calls ?? 0),
+			String(pl.errors ?? 0),
+			pl.error || pl.last_error ? (pl.error || pl.last_error) + (pl.last_error_at ? " (" + Ui.dateTime(pl.last_error_at * 1000) + ")" : "") : "–",
+		]);
+		const reloadButton = el("button", { type: "button" }, "Last inn tilleggene på nytt");
+		reloadButton.addEventListener("click", async () => {
+			reloadButton.disabled = true;
+			try {
+				const out = await Vern.api("POST", "/api/plugins/reload");
+				await reload("tillegg");
+				Ui.say(out.broken ? `Lastet på nytt; ${out.broken} tillegg har feil.` : "Tilleggene er lastet på nytt.", out.broken ? "feil" : "ok");
+			} catch (err) {
+				Ui.say(err.message, "feil");
+				reloadButton.disabled = false;
+			}
+		});
+		return el("div", {},
+			el("p", {}, "Lua-tillegg i ", el("code", {}, data.dir || "plugins"), ". Et tillegg med feil stoppes uten å påvirke resten."),
+			Ui.table("Tillegg", ["Navn", "Versjon", "Status", "Kall", "Feil", "Siste feil"], rows, "Ingen tillegg er installert."),
+			el("div", { class: "knapper" }, reloadButton));
+	});
+
+	/* ---- campaigns (the mail part's API) ---- */
+
+	const CAMPAIGN_STATUS = { draft: "Utkast", active: "Aktiv", paused: "Pauset", finished: "Avsluttet" };
+	const CAMPAIGN_ACTIONS = { draft: [["start", "Start"]], active: [["pause", "Pause"], ["finish", "Avslutt"]],
+		paused: [["start", "Fortsett"], ["finish", "Avslutt"]], finished: [] };
+
+	add("kampanjer", "Kampanjer", async () => {
+		const data = await optional("/api/campaigns");
+		if (!data) return el("p", {}, "E-postkampanjer er ikke en del av denne installasjonen.");
+		const courses = await optional("/api/courses");
+		const rows = data.campaigns.map((c) => {
+			const buttons = el("div", { class: "knapper" });
+			for (const [action, label] of CAMPAIGN_ACTIONS[c.status] || []) {
+				const b = el("button", { type: "button", class: action === "finish" ? "fare" : "sekundaer",
+					"aria-label": label + " kampanjen " + c.name }, label);
+				b.addEventListener("click", async () => {
+					if (action === "finish" && !confirm("Avslutte «" + c.name + "»? E-post som ikke er sendt, sendes ikke.")) return;
+					try {
+						await Vern.api("POST", `/api/campaigns/${c.id}/${action}`);
+						await reload("kampanjer");
+						Ui.say("Kampanjen «" + c.name + "» er " + (action === "start" ? "startet." : action === "pause" ? "pauset." : "avsluttet."), "ok");
+					} catch (err) {
+						Ui.say(err.message, "feil");
+					}
+				});
+				buttons.append(b);
+			}
+			return [c.name, CAMPAIGN_STATUS[c.status] || c.status, String(c.lessons), String(c.employees),
+				String(c.emails_sent), c.started_ms ? Ui.date(c.started_ms) : "–", buttons];
+		});
+		const courseSelect = el("select", { id: "kampanje-kurs", name: "kampanje-kurs", required: true },
+			(courses ? courses.courses : []).map((c) => el("option", { value: c.id }, c.title)));
+		const form = el("form", {},
+			el("h3", {}, "Ny kampanje"),
+			el("p", { class: "hjelp" }, "En kampanje sender korte leksjoner på e-post. Den lagres som utkast og starter når du trykker «Start»."),
+			Ui.field("kampanje-navn", "Navn", { type: "text", required: true, autocomplete: "off" }),
+			el("div", { class: "felt" }, el("label", { for: "kampanje-kurs" }, "Leksjon (kurs)"), courseSelect),
+			Ui.field("kampanje-enheter", "Enheter (enhets-id, kommaseparert)", { type: "text", autocomplete: "off" }, "Tomt: hele kommunen."),
+			Ui.field("kampanje-roller", "Roller (rollekoder, kommaseparert)", { type: "text", autocomplete: "off" },
+				"For eksempel leder, personvernkoordinator. Tomt: alle ansatte."),
+			Ui.field("kampanje-frist", "Frist i dager etter utsending", { type: "number", min: "1", max: "365", inputmode: "numeric" }),
+			el("div", { class: "knapper" }, el("button", { type: "submit" }, "Lagre utkast")));
+		form.addEventListener("submit", async (e) => {
+			e.preventDefault();
+			const v = (id) => form.querySelector("#" + id).value.trim();
+			const list = (id) => v(id).split(",").map((x) => x.trim()).filter(Boolean);
+			if (!v("kampanje-navn")) {
+				Ui.say("Gi kampanjen et navn.", "feil");
+				form.querySelector("#kampanje-navn").focus();
+				return;
+			}
+			const def = { name: v("kampanje-navn"), audience: { units: list("kampanje-enheter"), roles: list("kampanje-roller") },
+				lessons: [{ course: courseSelect.value, send_at: null }] };
+			if (v("kampanje-frist")) def.due_days = Number(v("kampanje-frist"));
+			try {
+				await Vern.api("POST", "/api/campaigns", def);
+				await reload("kampanjer");
+				Ui.say("Kampanjen «" + def.name + "» er lagret som utkast.", "ok");
+			} catch (err) {
+				Ui.say(err.message, "feil");
+			}
+		});
+		return el("div", {},
+			Ui.table("Kampanjer", ["Navn", "Status", "Leksjoner", "Mottakere", "E-post sendt", "Startet", "Handlinger"], rows,
+				"Ingen kampanjer ennå."),
+			form);
+	});
+
+	/* The order of the issue: courses, plugins, campaigns, LRS clients, users. */
+	const ORDER = ["kurs", "tillegg", "kampanjer", "lrs", "brukere", "oppbevaring"];
+
 	async function main() {
 		await Vern.signedIn();
 		Vern.nav("/admin");
+		const rank = (id) => (ORDER.includes(id) ? ORDER.indexOf(id) : ORDER.length);
+		sections.sort((a, b) => rank(a.id) - rank(b.id));
 		const view = document.getElementById("visning");
 		view.replaceChildren(...sections.map((s) => el("section", { id: s.id, "aria-labelledby": s.id + "-tittel" },
 			el("h2", { id: s.id + "-tittel" }, s.title), el("p", {}, "Laster …"))));

@@ -172,6 +172,7 @@
 		const error = params.get("feil");
 		const message = error ? (MESSAGES[error] || MESSAGES.invalid) : null;
 		if (params.get("ut")) Ui.say("Du er logget ut.", "ok");
+		if (params.get("byttet")) Ui.say("Passordet er byttet. Logg inn med det nye passordet.", "ok");
 		const start = params.get("steg") ? codeStep(message) : passwordStep(message);
 		start.catch((err) => Ui.say(err.message, "feil"));
 	});

@@ -13,10 +13,13 @@
 			Ui.date(a.due_date),
 			Ui.status(a.status),
 			a.minutes ? a.minutes + " min" : "–",
+			el("a", { href: "/learn/" + encodeURIComponent(a.course_id),
+				"aria-label": (a.status === "fullfort" ? "Åpne kurset " : "Ta kurset ") + a.title },
+				a.status === "fullfort" ? "Åpne kurset" : "Ta kurset"),
 		]);
 		return Ui.section("mine-kurs", "Mine kurs",
 			el("p", {}, "Kursene du skal ta, med frist. Fullførte kurs må fornyes når de utløper."),
-			Ui.table("Kurs du er tildelt", ["Kurs", "Frist", "Status", "Varighet"], rows,
+			Ui.table("Kurs du er tildelt", ["Kurs", "Frist", "Status", "Varighet", "Handling"], rows,
 				"Du har ingen tildelte kurs."));
 	}
 
@@ -36,7 +39,38 @@
 				"Du har ikke fullført noen kurs ennå."));
 	}
 
-	function myData(policy) {
+	/* Changing one's own password; every session ends, so sign in again. */
+	function passwordForm() {
+		const form = el("form", { id: "bytt-passord" },
+			el("h3", {}, "Bytt passord"),
+			Ui.field("passord-na", "Nåværende passord", { type: "password", autocomplete: "current-password", required: true }),
+			Ui.field("passord-nytt", "Nytt passord", { type: "password", autocomplete: "new-password", required: true },
+				"Minst 12 tegn. En setning av flere ord er lett å huske og vanskelig å gjette."),
+			Ui.field("passord-igjen", "Gjenta nytt passord", { type: "password", autocomplete: "new-password", required: true }),
+			el("div", { class: "knapper" }, el("button", { type: "submit" }, "Bytt passord")));
+		form.addEventListener("submit", async (e) => {
+			e.preventDefault();
+			const v = (id) => form.querySelector("#" + id).value;
+			if (!v("passord-na") || !v("passord-nytt")) {
+				Ui.say("Fyll ut alle feltene.", "feil");
+				return;
+			}
+			if (v("passord-nytt") !== v("passord-igjen")) {
+				Ui.say("Det nye passordet er ikke likt i begge feltene.", "feil");
+				form.querySelector("#passord-igjen").focus();
+				return;
+			}
+			try {
+				await Vern.api("POST", "/api/konto/passord", { current: v("passord-na"), new: v("passord-nytt") });
+				location.href = "/logg-inn?byttet=1";
+			} catch (err) {
+				Ui.say(err.message, "feil");
+			}
+		});
+		return form;
+	}
+
+	function myData(policy, account) {
 		const everywhere = el("button", { type: "button", class: "sekundaer" }, "Logg ut på alle enheter");
 		everywhere.addEventListener("click", async () => {
 			try {
@@ -56,7 +90,8 @@
 			el("p", {}, policy ? policy.text : "Oppbevaringsreglene kunne ikke hentes."),
 			el("h3", {}, "Innlogging"),
 			el("p", {}, "Har du vært logget inn på en delt eller mistet enhet, kan du logge ut overalt."),
-			el("div", { class: "knapper" }, everywhere));
+			el("div", { class: "knapper" }, everywhere),
+			account && account.has_password ? passwordForm() : null);
 	}
 
 	async function main() {
@@ -74,7 +109,7 @@
 		} else {
 			parts.push(el("p", {}, "Kontoen din er ikke knyttet til en ansatt, så du har ingen kurs her."));
 		}
-		parts.push(myData(policy));
+		parts.push(myData(policy, data.account));
 		view.replaceChildren(...parts);
 	}
 

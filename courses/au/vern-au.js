@@ -6,8 +6,8 @@
  *   - reads the cmi5 launch parameters from the URL (endpoint, fetch, actor,
  *     registration, activityId), POSTs the fetch URL once for the auth
  *     token, reads LMS.LaunchData (contextTemplate, launchMode,
- *     masteryScore, returnURL) and the learner preferences, and sends
- *     "initialized";
+ *     masteryScore, returnURL) and the learner preferences (videos start
+ *     muted when audioPreference is "off"), and sends "initialized";
  *   - pages through the sections (Neste/Forrige, keyboard friendly), sends
  *     "progressed" with the cmi5 progress extension, and keeps a bookmark
  *     in its own State document (stateId "vern.progress");
@@ -116,6 +116,7 @@
   var queue = Promise.resolve();
   var failures = 0;
   var state = { version: 1, page: 0, seen: [], completed: false, passed: false, videos: {} };
+  var audioOff = false;   /* cmi5LearnerPreferences audioPreference "off" */
 
   function readLaunch() {
     var q = new URLSearchParams(window.location.search);
@@ -279,6 +280,8 @@
         ]);
       })
       .then(function (docs) {
+        var prefs = docs[0];
+        audioOff = !!(prefs && prefs.audioPreference === 'off');
         var saved = docs[1];
         if (saved && saved.version === 1) {
           state.page = saved.page | 0;
@@ -517,6 +520,7 @@
     var started = false;
     var startedAt = 0;
     var seekFrom = null;
+    if (audioOff) el.muted = true;
 
     function object() {
       return { objectType: 'Activity', id: launch.activityId + '/video/' + encodeURIComponent(vid),

@@ -27,8 +27,11 @@ CREATE TABLE course_starts (
 	first_statement TEXT NOT NULL,
 	PRIMARY KEY (employee_id, course_id)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX course_starts_course ON course_starts(course_id, last_ms);
+CREATE INDEX course_starts_course ON course_starts(course_id, last_ms, first_ms);
 CREATE INDEX course_starts_statement ON course_starts(first_statement);
+
+-- Reports count assignments per course (vern.stats) from the index alone.
+CREATE INDEX assignments_course_employee ON assignments(course_id, employee_id);
 
 -- Employee changes waiting for the plugins' on_employee hooks. Written in
 -- the same transaction as the change (by any process: `vern people

@@ -58,7 +58,8 @@ describe('course player', { timeout: 180000 }, () => {
     await sco.locator('#page2').click();
     await until(async () => JSON.parse(await sco.locator('#state').textContent()).location === 'side-2');
 
-    // Reload mid-course (and a fresh page later: the browser was closed).
+    // Reload mid-course. The SCO never terminated: the page-hide beacon
+    // records the session as suspended.
     await page.reload();
     const sco2 = page.frameLocator('#frame').frameLocator('iframe');
     await sco2.locator('body[data-ready="1"]').waitFor();
@@ -99,8 +100,8 @@ describe('course player', { timeout: 180000 }, () => {
 
   test('SCORM 2004: three SCOs, continue requests move the player on', async () => {
     const session = await signIn(ctx.base, { employee: agentName, scope: 'learn', course: 'scorm2004-kurs' });
-    const context = await signedInContext(browser, ctx.base, session);
-    const page = await context.newPage();
+    let context = await signedInContext(browser, ctx.base, session);
+    let page = await context.newPage();
     await page.goto(`${ctx.base}/learn/scorm2004-kurs`);
     for (const n of [1, 2, 3]) {
       const sco = page.frameLocator('#frame').frameLocator('iframe');
@@ -110,12 +111,17 @@ describe('course player', { timeout: 180000 }, () => {
       assert.equal(st.entry, 'ab-initio');
       assert.equal(st.passing, '0.8');
       if (n === 2) {
+        // Mid-SCO the learner closes the browser and comes back later.
         await sco.locator('#mark').click();
-        await page.reload();
+        await sco.locator('#state', { hasText: 'sco2-midt' }).waitFor();
+        await context.close();
+        context = await signedInContext(browser, ctx.base, session);
+        page = await context.newPage();
+        await page.goto(`${ctx.base}/learn/scorm2004-kurs`);
         const again = page.frameLocator('#frame').frameLocator('iframe');
         await again.locator('body[data-ready="1"]').waitFor();
         const resumed = JSON.parse(await again.locator('#state').textContent());
-        assert.equal(resumed.n, '2', 'reload resumes at SCO 2');
+        assert.equal(resumed.n, '2', 'a new browser resumes at SCO 2');
         assert.equal(resumed.entry, 'resume');
         assert.equal(resumed.location, 'sco2-midt');
         await again.locator('#finish').click();
@@ -190,7 +196,8 @@ describe('course player', { timeout: 180000 }, () => {
     assert.ok(abandoned[0].result.duration);
   });
 
-  test('no sanitizer findings', () => {
+  test('clean shutdown, no sanitizer findings (leaks included)', async () => {
+    assert.equal(await ctx.srv.stop(), 0);
     assertNoSanitizerFindings(ctx.srv.stderr());
   });
 });

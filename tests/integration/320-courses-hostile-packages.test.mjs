@@ -107,5 +107,8 @@ describe('hostile packages', { timeout: 240000 }, () => {
     assert.deepEqual(listTree(path.join(ctx.dir, 'data', 'uploads')), []);
   });
 
-  test('no sanitizer findings', () => assertNoSanitizerFindings(ctx.srv.stderr()));
+  test('clean shutdown, no sanitizer findings (leaks included)', async () => {
+    assert.equal(await ctx.srv.stop(), 0);
+    assertNoSanitizerFindings(ctx.srv.stderr());
+  });
 });

@@ -232,7 +232,10 @@ describe('course run-time', { timeout: 120000 }, () => {
     assert.equal(g.json.attempt.completed, true);
   });
 
-  test('no sanitizer findings', () => assertNoSanitizerFindings(ctx.srv.stderr()));
+  test('clean shutdown, no sanitizer findings (leaks included)', async () => {
+    assert.equal(await ctx.srv.stop(), 0);
+    assertNoSanitizerFindings(ctx.srv.stderr());
+  });
 });
 
 describe('course content on the player\'s own origin', { timeout: 60000 }, () => {

@@ -46,6 +46,7 @@ describe('hostile SCO', { timeout: 120000 }, () => {
     assert.match(result.sameOriginMe, /^401 /, 'no session on the content origin');
     assert.match(result.sameOriginLearn, /^401 /);
     assert.equal(courses.courses.length, 1, 'nothing was uploaded');
+    assert.equal(await ctx.srv.stop(), 0);
     assertNoSanitizerFindings(ctx.srv.stderr());
   });
 
@@ -60,6 +61,7 @@ describe('hostile SCO', { timeout: 120000 }, () => {
     assert.equal(result.sameOriginMe, 'blocked');
     assert.equal(result.sameOriginLearn, 'blocked');
     assert.equal(courses.courses.length, 1);
+    assert.equal(await ctx.srv.stop(), 0);
     assertNoSanitizerFindings(ctx.srv.stderr());
   });
 });

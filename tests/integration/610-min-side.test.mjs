@@ -112,11 +112,14 @@ test('download all my data: everything about me, nothing about others, no secret
   assert.equal(x.employee[0].unit, 'Solbakken skole');
   assert.equal(x.accounts[0].username, 'kari');
   assert.equal(x.assignments.length, 3);
-  assert.equal(x.completions.length, 1);
+  // The seeded completion, and the one derived from the statement below.
+  assert.deepEqual(x.completions.map((k) => k.course_id).sort(), ['personvern-grunnkurs', 'phishing']);
   assert.deepEqual(x.xapi_statements.map((s) => s.id), [mine]);
   assert.equal(x.xapi_statements[0].result.response, 'mitt svar');
   assert.equal(x.xapi_documents.length, 1);
   assert.deepEqual(x.xapi_documents[0].content, '{"side":3}');
+  assert.equal(x.course_attempts[0].registration, '33333333-3333-4333-8333-333333333333');
+  assert.equal(x.course_attempt_items[0].suspend_data, 'svar=ja');
   assert.ok(x.sessions.length >= 1);
   assert.deepEqual(Object.keys(x.sessions[0]).sort(), ['course_id', 'created_ms', 'expires_ms', 'scope']);
   assert.ok(x.audit_log_about_you.some((a) => a.action === 'export_own'), 'the export is in its own audit log');
@@ -151,4 +154,24 @@ test('every personal-data view leaves an audit record; admins are audited too', 
   assert.equal(own.data.accounts[0].username, 'admin');
   assert.deepEqual(own.data.employee, []);
   assert.ok(own.data.audit_log_by_you.some((a) => a.action === 'view_users'));
+});
+
+test('I change my own password; a wrong current password counts as a failed sign-in', async (t) => {
+  const { srv, dbPath } = await setup(t);
+  const kari = await new Client(srv.url).signIn('kari', 'kari-passord-123');
+  const other = await new Client(srv.url).signIn('kari', 'kari-passord-123');
+  assert.equal((await kari.get('/api/min-side')).data.account.has_password, true);
+  let r = await kari.post('/api/konto/passord', { current: 'feil-passord-123', new: 'et-helt-nytt-passord' });
+  assert.equal(r.status, 403);
+  assert.equal((await sql(dbPath, "SELECT failed_logins FROM users WHERE username = 'kari'")).trim(), '1');
+  r = await kari.post('/api/konto/passord', { current: 'kari-passord-123', new: 'kort' });
+  assert.equal(r.status, 400);
+  r = await kari.post('/api/konto/passord', { current: 'kari-passord-123', new: 'et-helt-nytt-passord' }, { csrf: false });
+  assert.equal(r.status, 403, 'CSRF');
+  r = await kari.post('/api/konto/passord', { current: 'kari-passord-123', new: 'et-helt-nytt-passord' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal((await kari.get('/api/me')).status, 401, 'signed out');
+  assert.equal((await other.get('/api/me')).status, 401, 'everywhere');
+  assert.equal((await new Client(srv.url).password('kari', 'kari-passord-123')).status, 401);
+  await new Client(srv.url).signIn('kari', 'et-helt-nytt-passord');
 });

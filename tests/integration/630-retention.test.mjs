@@ -60,6 +60,8 @@ test('Retention test: with the clock moved past the period, raw statements are g
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /statements pseudonymised: 2/);
   assert.match(r.stdout, /documents deleted: 2/);
+  assert.match(r.stdout, /course attempts deleted: 1/);
+  assert.equal((await sql(dbPath, 'SELECT count(*) FROM attempt_items')).trim(), '0', 'SCORM run-time data deleted');
 
   const s = (await lrs.xapi(`statements?statementId=${ids.kari}`)).json;
   assert.equal(s.actor.name, undefined, 'no name');
@@ -103,6 +105,8 @@ test("a leaver's raw data goes after their own period; their completions and oth
   const { dbPath, lrs, ids, run, state } = await setup(t);
   await sql(dbPath, `UPDATE employees SET active = 0, updated_ms = ${Date.now() - 61 * DAY} WHERE external_id = 'E2'`);
   await addUser(dbPath, 'per', 'per-passord-1234', ['--employee', 'E2']);
+  await sql(dbPath, `INSERT INTO learning_goals(employee_id, goals, agreed_on, updated_ms, updated_by)
+    VALUES (2, 'Lære mer om taushetsplikt', '2026-01-10', ${Date.now()}, 'Hanne HR')`);
   const before = await completions(dbPath);
   const r = await run();
   assert.equal(r.code, 0, r.stderr);
@@ -114,6 +118,7 @@ test("a leaver's raw data goes after their own period; their completions and oth
   assert.equal((await lrs.xapi(`activities/state?${state('E1', 'Kari Nordmann')}`)).status, 200);
   assert.equal((await sql(dbPath, "SELECT email IS NULL, name FROM employees WHERE external_id = 'E2'")).trim(), '1|Per Hansen');
   assert.equal((await sql(dbPath, 'SELECT count(*) FROM assignments WHERE employee_id = 2')).trim(), '0');
+  assert.equal((await sql(dbPath, 'SELECT count(*) FROM learning_goals')).trim(), '0', 'appraisal notes deleted');
   assert.equal(await completions(dbPath), before, 'proof of completion kept');
   assert.match((await run()).stdout, /leavers processed: 0/, 'done once');
 });
@@ -125,7 +130,7 @@ test('the daily job runs inside the server; the policy is shown to the ombud and
   await seedMunicipality(dbPath);
   await addUser(dbPath, 'ola', 'ola-passord-1234', ['--employee', 'O1']);
   await addUser(dbPath, 'kari', 'kari-passord-123', ['--employee', 'E1']);
-  const srv = await startServer({ dir, t, args: ['--retention-hour', '0', '--retention-statement-days', '90'] });
+  const srv = await startServer({ dir, t, args: ['--retention-hour', '0', '--retention-start-delay-seconds', '0', '--retention-statement-days', '90'] });
   let rows = '';
   for (let i = 0; i < 100 && !rows.trim(); i++) {
     rows = await sql(dbPath, 'SELECT as_of, finished FROM retention_runs WHERE finished = 1');

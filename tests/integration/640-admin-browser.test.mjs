@@ -13,6 +13,8 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { ROOT, assertNoSanitizerFindings, makeTempDir, runVern, startServer } from './lib/server.mjs';
 import { addUser, seedMunicipality, totp } from './lib/login.mjs';
+import { scorm12Entries } from './lib/packages.mjs';
+import { zipBuffer } from './lib/zip.mjs';
 
 const SHOTS = path.join(ROOT, 'build', 'screenshots');
 const AXE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
@@ -157,9 +159,33 @@ test('admin: TOTP enrolment from the page, then the admin page', async (t) => {
   await page.waitForURL(/\/admin$/);
 
   await page.getByRole('table', { name: 'Kontoer' }).waitFor();
+  await page.getByRole('table', { name: 'Kurskatalog' }).getByText('Personvern – grunnkurs').waitFor();
+  await page.getByRole('table', { name: 'Tillegg' }).waitFor();
   await page.getByRole('table', { name: 'Siste kjøringer' }).or(page.getByText('Jobben har ikke kjørt ennå.')).waitFor();
   await axeCheck(page, 'admin');
   await shot(page, 'admin-admin');
+
+  // Upload a SCORM package; it joins the catalogue with its first version.
+  await page.getByLabel('Kurspakke (zip)').setInputFiles({ name: 'personvern-i-praksis.zip', mimeType: 'application/zip',
+    buffer: zipBuffer(scorm12Entries()) });
+  await page.getByRole('button', { name: 'Last opp' }).click();
+  await page.getByRole('status').getByText(/er lastet opp som versjon 1/).waitFor();
+  await page.getByRole('table', { name: 'Kurskatalog' }).getByRole('row', { name: /SCORM 1\.2/ }).waitFor();
+
+  // Reload the plugins.
+  await page.getByRole('button', { name: 'Last inn tilleggene på nytt' }).click();
+  await page.getByRole('status').getByText(/lastet på nytt/).waitFor();
+
+  // A campaign draft, then started.
+  await page.getByLabel('Navn', { exact: true }).first().waitFor();
+  const campaign = page.locator('#kampanjer');
+  await campaign.getByLabel('Navn', { exact: true }).fill('Phishing-uka');
+  await campaign.getByLabel('Leksjon (kurs)').selectOption('phishing');
+  await campaign.getByRole('button', { name: 'Lagre utkast' }).click();
+  await page.getByRole('status').getByText('Kampanjen «Phishing-uka» er lagret som utkast.').waitFor();
+  await campaign.getByRole('row', { name: /Phishing-uka/ }).getByText('Utkast').waitFor();
+  await campaign.getByRole('button', { name: 'Start kampanjen Phishing-uka' }).click();
+  await campaign.getByRole('row', { name: /Phishing-uka/ }).getByText('Aktiv').waitFor();
 
   // Create an account with a generated password and the HR role.
   const form = page.locator('#ny-bruker');
@@ -171,7 +197,7 @@ test('admin: TOTP enrolment from the page, then the admin page', async (t) => {
   await page.getByRole('table', { name: 'Kontoer' }).getByRole('row', { name: /hanne/ }).getByRole('cell', { name: 'HR', exact: true }).waitFor();
 
   // An LRS client, with its secret shown once.
-  await page.getByLabel('Navn', { exact: true }).fill('Fagsystem');
+  await page.locator('#lrs').getByLabel('Navn', { exact: true }).fill('Fagsystem');
   await page.getByRole('button', { name: 'Opprett klient' }).click();
   await page.getByText(/Hemmelighet:/).waitFor();
   await page.getByRole('table', { name: 'Klienter' }).getByText('Fagsystem').waitFor();

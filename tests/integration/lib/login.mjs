@@ -181,6 +181,15 @@ export async function seedMunicipality(dbPath, now = Date.now()) {
       (1, 'personvern-grunnkurs', ${now - 5 * DAY}, ${now + 360 * DAY}, 1, 0.9, '11111111-1111-4111-8111-111111111111'),
       (2, 'personvern-grunnkurs', ${now - 3 * DAY}, ${now + 362 * DAY}, 1, 0.75, '22222222-2222-4222-8222-222222222222');
   `);
+  // A course attempt with SCORM run-time data (the courses part's tables).
+  await sql(dbPath, `
+    INSERT INTO course_versions(id, course_id, version, kind, dir, publisher_id, title, outline, source, bytes, imported_ms)
+      VALUES (1, 'phishing', 1, 'scorm12', 'v1', 'no.test.phishing', 'Svindel og phishing', '[]', 'phishing.zip', 1000, ${now});
+    INSERT INTO course_attempts(id, employee_id, course_id, version_id, registration, current_item, started_ms, updated_ms)
+      VALUES (1, 1, 'phishing', 1, '33333333-3333-4333-8333-333333333333', 'sco-2', ${now - DAY}, ${now});
+    INSERT INTO attempt_items(attempt_id, item, cmi, location, suspend_data, updated_ms)
+      VALUES (1, 'sco-2', '{"cmi.core.lesson_location":"side-4"}', 'side-4', 'svar=ja', ${now});
+  `);
   return {
     today,
     kari: { id: 1, ext: 'E1', name: 'Kari Nordmann' },

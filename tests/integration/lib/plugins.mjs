@@ -3,7 +3,8 @@
 // Owns: starting a server with a chosen set of plugins (bundled ones copied
 // from plugins/, or Lua text written by the test) and plugin.* settings in
 // a config file, the course catalogue rows of CATALOGUE.md, CSV imports,
-// SQL reads, calls with LRS client credentials, statements by employees,
+// SQL reads, calls as a signed-in admin (/api/plugins) or with LRS client
+// credentials (the rest), statements by employees,
 // and waiting for the plugin worker.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, makeTempDir, runVern, startServer, sleep } from './server.mjs';
 import { addLrsClient } from './lrs.mjs';
+import { Client, addUser } from './login.mjs';
 
 export const CATALOGUE = [
   'personvern-grunnkurs', 'informasjonssikkerhet-grunnkurs', 'taushetsplikt', 'phishing', 'avvik',
@@ -60,15 +62,21 @@ export async function startWithPlugins(t, { bundled = [], files = {}, settings =
   });
   const client = await addLrsClient(srv, { scope: 'all' });
   const auth = 'Basic ' + Buffer.from(`${client.key}:${client.secret}`).toString('base64');
+  // /api/plugins is for signed-in admins (session cookie and CSRF token).
+  await addUser(srv.dbPath, 'plugin-admin', 'plugin-admin-passord', ['--role', 'admin']);
+  const admin = await new Client(srv.url).signIn('plugin-admin', 'plugin-admin-passord');
   const now = Date.now();
   for (const id of courses) {
     sqlExec(srv, `INSERT INTO courses(id, activity_id, title, valid_months, created_ms) VALUES('${id}', '${activity(id)}', 'Kurs ${id}', 12, ${now})`);
   }
   const h = {
-    srv, auth, pdir, cfgPath, url: srv.url,
-    /** fetch with the LRS client's Basic auth; JSON in and out. */
+    srv, auth, admin, pdir, cfgPath, url: srv.url,
+    /** fetch as the signed-in admin for /api/plugins, else with the LRS
+     * client's Basic auth; JSON in and out. */
     async api(p, { method = 'GET', body, headers = {} } = {}) {
-      const hd = { Authorization: auth, ...headers };
+      const hd = p.startsWith('/api/plugins')
+        ? { Cookie: admin.cookieHeader(), 'X-CSRF-Token': admin.csrf, ...headers }
+        : { Authorization: auth, ...headers };
       let payload;
       if (body !== undefined) {
         payload = typeof body === 'string' ? body : JSON.stringify(body);

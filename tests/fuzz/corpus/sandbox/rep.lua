@@ -1,0 +1,1 @@
+local ok, e = pcall(string.rep, "x", 1e9) t = { ok = ok, e = e }
