@@ -7,9 +7,11 @@
  * job stores the whole batch atomically (a failing statement rolls back the
  * batch): duplicate-id checks (same content is accepted, different content
  * is 409), stored timestamps (patched into the serialised JSON, so the
- * writer never serialises), voiding, index rows inherited through
- * StatementRefs, merged activity definitions and attachment content. The
- * client is answered after the commit, so a 2xx means durable. */
+ * writer never serialises), voiding, index rows (keys.c: interned terms,
+ * rows inherited through StatementRefs, written sorted at the end of the
+ * batch), merged activity definitions (definitions.c) and attachment
+ * content. The client is answered after the commit, so a 2xx means
+ * durable. */
 #include "statements.h"
 
 #include <sodium.h>
