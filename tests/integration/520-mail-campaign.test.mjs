@@ -1,4 +1,4 @@
-// 420-mail-campaign: a campaign to 2,000 employees through a real SMTP
+// 520-mail-campaign: a campaign to 2,000 employees through a real SMTP
 // server on 127.0.0.1 (aiosmtpd). Every employee gets exactly one lesson
 // email, each a well-formed MIME message naming them and carrying their own
 // link. For a sample, headless Chromium opens the link, presses Start, plays

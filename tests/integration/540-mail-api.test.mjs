@@ -1,4 +1,4 @@
-// 440-mail-api: the campaign and template admin API refuses what it must:
+// 540-mail-api: the campaign and template admin API refuses what it must:
 // no session (401), a learner or an ordinary employee (403), a missing
 // CSRF token (403), malformed or hostile definitions (400 naming the field
 // in Norwegian), and changes a campaign's state does not allow (409).

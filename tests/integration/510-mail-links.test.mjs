@@ -1,4 +1,4 @@
-// 410-mail-links: the links in lesson emails. A GET of every link (what
+// 510-mail-links: the links in lesson emails. A GET of every link (what
 // Safe Links and other scanners do) shows the landing page and changes
 // nothing; only the Start button (POST) signs the employee in, with a
 // short learn-scope session for that one course. Tampered, expired,
