@@ -172,6 +172,13 @@ static void deliver(struct mail *m, struct smtp_client *client, const struct com
 	char *msg = NULL;
 	size_t len = 0;
 	long long now = session_now_ms();
+	if (!r.recipient_active) {
+		/* Queued before the employee left: nothing goes to leavers. */
+		outbox_mark_cancelled(srv->db, id, "the employee is no longer active");
+		log_event(LOG_INFO, "mail_cancelled", "id=%lld kind=%s reason=employee_inactive", id, r.kind);
+		outbox_row_free(&r);
+		return;
+	}
 	if (mail_compose(x, &r, (time_t)(now / 1000), &msg, &len, err, sizeof err) != 0) {
 		/* Nothing to retry: the row itself is bad (address, template). */
 		outbox_mark_failed(srv->db, id, now, 1, 1, err);

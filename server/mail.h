@@ -16,7 +16,9 @@
 
 #include <stddef.h>
 
+struct config;
 struct db;
+struct db_conn;
 struct server;
 struct mail_keyring;
 
@@ -52,6 +54,19 @@ int mail_enqueue_lesson(struct server *srv, long long employee_id, const char *c
  * long). */
 int mail_enqueue(struct server *srv, const char *to, const char *subject, const char *text,
 		 const char *html, char *err, size_t errsize);
+
+/* The same two on a write connection, for use inside a db_write job (the
+ * plugin host's commit): they do not wake the workers (they find the row
+ * within mail_tick_seconds; call mail_wake after the commit when a server
+ * is at hand). Return DB_OK, DB_INVALID with err (Norwegian; roll the job
+ * back or go on) or DB_ERROR. *queued (may be NULL) is 0 when an identical
+ * lesson email went out in the last 10 minutes. Do not call mail_enqueue*
+ * from inside a db_write job: they run their own. */
+int mail_queue_lesson_in(struct db_conn *c, const struct config *cfg, long long employee_id,
+			 const char *course_id, const char *template_name, long long now_ms, int *queued,
+			 char *err, size_t errsize);
+int mail_queue_in(struct db_conn *c, const struct config *cfg, const char *to, const char *subject,
+		  const char *text, const char *html, long long now_ms, char *err, size_t errsize);
 
 /* Queues one email to the employee with fresh links to every campaign
  * lesson they have not completed (the "send me a new link" form). At most

@@ -129,9 +129,10 @@ static int same_origin(struct http_request *req)
 	return 0;
 }
 
-static void page_broken(struct http_request *req)
+/* The "new links" form: 400 for a broken link, 200 when asked for. */
+static void page_broken(struct http_request *req, int status)
 {
-	send_page(req, 400, "Lenken virker ikke",
+	send_page(req, status, "Lenken virker ikke",
 		  "<h1>Lenken virker ikke</h1>\n"
 		  "<p>Lenken er ufullstendig eller ugyldig. Kanskje ble den delt over to linjer i e-posten?</p>\n"
 		  "<p>Skriv inn e-postadressen din, så sender vi deg nye lenker til leksjonene du ikke har fullført.</p>\n"
@@ -263,7 +264,7 @@ void mail_link_page(struct http_request *req)
 	const char *token = req->params[0];
 	if (strcmp(token, renew_path) == 0) {
 		if (req->method != HTTP_POST) {
-			page_broken(req);
+			page_broken(req, 200);
 			return;
 		}
 		if (!same_origin(req)) {
@@ -283,7 +284,7 @@ void mail_link_page(struct http_request *req)
 	int rc = mail_token_verify(&ring, token, now, &l);
 	sodium_memzero(&ring, sizeof ring);
 	if (rc == MAIL_TOKEN_BAD) {
-		page_broken(req);
+		page_broken(req, 400);
 		return;
 	}
 	if (rc == MAIL_TOKEN_EXPIRED) {
@@ -321,7 +322,7 @@ void mail_link_renew(struct http_request *req)
 	int rc = mail_token_verify(&ring, req->params[0], session_now_ms() / 1000, &l);
 	sodium_memzero(&ring, sizeof ring);
 	if (rc == MAIL_TOKEN_BAD) {
-		page_broken(req);
+		page_broken(req, 400);
 		return;
 	}
 	char err[256];

@@ -106,9 +106,11 @@ int outbox_load(struct db *db, long long id, struct outbox_row *r)
 	struct db_conn *c = db_reader_get(db);
 	int rc = DB_ERROR;
 	sqlite3_stmt *st = db_stmt(c,
-		"SELECT kind, to_addr, to_name, employee_id, campaign_id, course_id, template, vars,"
-		" subject, text_body, html_body, message_id, attempts FROM mail_outbox"
-		" WHERE id = ? AND status = 'queued'");
+		"SELECT o.kind, o.to_addr, o.to_name, o.employee_id, o.campaign_id, o.course_id, o.template,"
+		" o.vars, o.subject, o.text_body, o.html_body, o.message_id, o.attempts,"
+		" o.employee_id IS NULL OR coalesce(e.active, 0)"
+		" FROM mail_outbox o LEFT JOIN employees e ON e.id = o.employee_id"
+		" WHERE o.id = ? AND o.status = 'queued'");
 	if (st) {
 		sqlite3_bind_int64(st, 1, id);
 		int s = sqlite3_step(st);
@@ -127,6 +129,7 @@ int outbox_load(struct db *db, long long id, struct outbox_row *r)
 			r->html = dup_or_null(st, 10);
 			copy_col(st, 11, r->message_id, sizeof r->message_id);
 			r->attempts = sqlite3_column_int(st, 12);
+			r->recipient_active = sqlite3_column_int(st, 13);
 			rc = DB_OK;
 		} else {
 			rc = s == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
@@ -195,6 +198,24 @@ static int set_failed(struct db_conn *c, void *arg)
 	sqlite3_bind_int(st, 4, j->count);
 	sqlite3_bind_text(st, 5, j->error ? j->error : "", -1, SQLITE_STATIC);
 	return db_exec_stmt(c, st, "mail_outbox_failed");
+}
+
+static int set_cancelled(struct db_conn *c, void *arg)
+{
+	struct state_job *j = arg;
+	sqlite3_stmt *st = db_stmt(c, "UPDATE mail_outbox SET status = 'cancelled', last_error = ?2"
+				      " WHERE id = ?1 AND status = 'queued'");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, j->id);
+	sqlite3_bind_text(st, 2, j->error, -1, SQLITE_STATIC);
+	return db_exec_stmt(c, st, "mail_outbox_cancel");
+}
+
+int outbox_mark_cancelled(struct db *db, long long id, const char *why)
+{
+	struct state_job j = { .id = id, .error = why };
+	return db_write(db, set_cancelled, &j);
 }
 
 int outbox_mark_failed(struct db *db, long long id, long long next_ms, int count, int final,

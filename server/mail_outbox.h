@@ -6,7 +6,8 @@
  * queued -> sent (committed just before the final dot of the SMTP DATA),
  * queued -> queued later (temporary failure, with backoff),
  * queued -> failed (permanent failure or too many attempts),
- * queued -> cancelled (by an admin). */
+ * queued -> cancelled (a campaign paused or finished, or the employee
+ * has left). */
 #ifndef VERN_MAIL_OUTBOX_H
 #define VERN_MAIL_OUTBOX_H
 
@@ -49,6 +50,7 @@ struct outbox_row {
 	char *vars, *subject, *text, *html; /* owned, may be NULL */
 	char message_id[MAIL_MESSAGE_ID_MAX];
 	int attempts;
+	int recipient_active;  /* 0 when the row's employee has left since */
 };
 
 /* Ids of queued rows due at now whose id % parts == part, oldest first, at
@@ -71,6 +73,9 @@ int outbox_mark_sent(struct db *db, long long id, long long now, int *changed);
  * back the same way. */
 int outbox_mark_failed(struct db *db, long long id, long long next_ms, int count, int final,
 		       const char *error);
+
+/* queued -> cancelled, with why as the reason (the employee has left). */
+int outbox_mark_cancelled(struct db *db, long long id, const char *why);
 
 /* Deletes sent, failed and cancelled rows older than before_ms. Returns
  * the number removed or -1. */

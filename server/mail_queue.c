@@ -1,7 +1,10 @@
 /* mail_queue.c: queueing single emails from C (see mail.h): a lesson with
  * a fresh link, the "new links" email, and any email with its own text.
- * Lookups and checks run before the write job; the job inserts the row
- * unless an identical one was queued in the last REPEAT_MS. */
+ * Each has an _in variant that runs on a write connection inside a caller's
+ * db_write job (so a plugin's email commits with its other writes); the
+ * plain functions wrap it in a job of their own and wake the workers. A
+ * lesson email identical to one queued in the last REPEAT_MS is not queued
+ * again. */
 #include "mail.h"
 
 #include <stdio.h>
@@ -24,10 +27,10 @@
 #define DEFAULT_DUE_DAYS 14
 #define GENERIC_BODY_MAX (256 * 1024)
 
-static void domain_of_from(const struct server *srv, char *buf, size_t size)
+static void domain_of_from(const struct config *cfg, char *buf, size_t size)
 {
 	char name[MAIL_NAME_MAX + 1], addr[MAIL_ADDR_MAX + 1];
-	if (mail_parse_mailbox(srv->cfg.mail_from, name, sizeof name, addr, sizeof addr) == 0)
+	if (mail_parse_mailbox(cfg->mail_from, name, sizeof name, addr, sizeof addr) == 0)
 		snprintf(buf, size, "%s", mail_address_domain(addr));
 	else
 		snprintf(buf, size, "localhost");
@@ -139,117 +142,175 @@ static const char *lesson_kind(const char *template_name)
 	return "lesson";
 }
 
-int mail_enqueue_lesson(struct server *srv, long long employee_id, const char *course_id,
-			const char *template_name, char *err, size_t errsize)
+/* The lesson row for employee_id and course_id, built and queued on c
+ * (see mail_queue_lesson_in in mail.h). */
+int mail_queue_lesson_in(struct db_conn *c, const struct config *cfg, long long employee_id,
+			 const char *course_id, const char *template_name, long long now_ms, int *queued,
+			 char *err, size_t errsize)
 {
 	err[0] = '\0';
+	if (queued)
+		*queued = 0;
 	if (!course_id || !mail_token_course_ok(course_id)) {
 		snprintf(err, errsize, "Ukjent kurs.");
-		return -1;
+		return DB_INVALID;
 	}
 	if (!template_name)
 		template_name = "paminnelse";
-	long long now = session_now_ms();
 	struct employee_info e;
 	char title[256] = "", minutes[16] = "10", cname[256], kind[16] = "";
 	long long due, campaign;
-	struct db_conn *c = db_reader_get(srv->db);
-	int rc = load_employee(c, employee_id, &e, err, errsize);
-	if (rc == 0) {
-		sqlite3_stmt *st = db_stmt(c, "SELECT title, coalesce(minutes, 10) FROM courses WHERE id = ?");
-		if (st) {
-			sqlite3_bind_text(st, 1, course_id, -1, SQLITE_STATIC);
-			if (sqlite3_step(st) == SQLITE_ROW) {
-				snprintf(title, sizeof title, "%s", (const char *)sqlite3_column_text(st, 0));
-				snprintf(minutes, sizeof minutes, "%lld", sqlite3_column_int64(st, 1));
-			}
-			sqlite3_reset(st);
-		}
-		st = db_stmt(c, "SELECT kind FROM mail_templates WHERE name = ?");
-		if (st) {
-			sqlite3_bind_text(st, 1, template_name, -1, SQLITE_STATIC);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				snprintf(kind, sizeof kind, "%s", (const char *)sqlite3_column_text(st, 0));
-			sqlite3_reset(st);
-		}
-		if (!title[0]) {
-			snprintf(err, errsize, "Fant ikke kurset «%s».", course_id);
-			rc = -1;
-		} else if (strcmp(kind, "lesson") != 0) {
-			snprintf(err, errsize, "«%s» er ikke en e-postmal for leksjoner.", template_name);
-			rc = -1;
-		} else {
-			lesson_context(c, employee_id, course_id, now, &due, &campaign, cname, sizeof cname);
-		}
+	if (load_employee(c, employee_id, &e, err, errsize) != 0)
+		return DB_INVALID;
+	sqlite3_stmt *st = db_stmt(c, "SELECT title, coalesce(minutes, 10) FROM courses WHERE id = ?");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, course_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(title, sizeof title, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(minutes, sizeof minutes, "%lld", sqlite3_column_int64(st, 1));
 	}
-	db_reader_put(srv->db, c);
-	if (rc != 0)
-		return -1;
+	sqlite3_reset(st);
+	st = db_stmt(c, "SELECT kind FROM mail_templates WHERE name = ?");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, template_name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(kind, sizeof kind, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (!title[0]) {
+		snprintf(err, errsize, "Fant ikke kurset «%s».", course_id);
+		return DB_INVALID;
+	}
+	if (strcmp(kind, "lesson") != 0) {
+		snprintf(err, errsize, "«%s» er ikke en e-postmal for leksjoner.", template_name);
+		return DB_INVALID;
+	}
+	lesson_context(c, employee_id, course_id, now_ms, &due, &campaign, cname, sizeof cname);
 
 	json_t *vars = json_pack("{s:s, s:s, s:s, s:I, s:I}", "navn", e.name, "kurs", title, "minutter", minutes,
 				 "due", (json_int_t)due, "exp",
-				 (json_int_t)(now / 1000 + srv->cfg.mail_link_days * 86400));
+				 (json_int_t)(now_ms / 1000 + cfg->mail_link_days * 86400));
 	if (vars && cname[0])
 		json_object_set_new(vars, "kampanje", json_string(cname));
 	char *text = vars ? json_dumps(vars, JSON_COMPACT) : NULL;
 	json_decref(vars);
 	if (!text) {
 		snprintf(err, errsize, "Tomt for minne.");
-		return -1;
+		return DB_ERROR;
 	}
 	char domain[MAIL_ADDR_MAX + 1];
-	domain_of_from(srv, domain, sizeof domain);
+	domain_of_from(cfg, domain, sizeof domain);
 	struct queue_job j = {
 		.n = { .kind = lesson_kind(template_name), .to_addr = e.email, .to_name = e.name,
 		       .employee_id = employee_id, .campaign_id = campaign, .course_id = course_id,
-		       .template = template_name, .vars = text, .now_ms = now, .domain = domain },
+		       .template = template_name, .vars = text, .now_ms = now_ms, .domain = domain },
 		.repeat_template = template_name,
 	};
-	rc = db_write(srv->db, queue_one, &j);
+	int rc = queue_one(c, &j);
 	free(text);
 	if (rc != DB_OK) {
 		snprintf(err, errsize, "E-posten kunne ikke lagres.");
+		return rc;
+	}
+	if (queued)
+		*queued = j.queued;
+	return DB_OK;
+}
+
+struct lesson_job {
+	const struct config *cfg;
+	long long employee_id, now;
+	const char *course_id, *template_name;
+	int queued;
+	char *err;
+	size_t errsize;
+};
+
+static int lesson_job(struct db_conn *c, void *arg)
+{
+	struct lesson_job *j = arg;
+	return mail_queue_lesson_in(c, j->cfg, j->employee_id, j->course_id, j->template_name, j->now, &j->queued,
+				    j->err, j->errsize);
+}
+
+int mail_enqueue_lesson(struct server *srv, long long employee_id, const char *course_id,
+			const char *template_name, char *err, size_t errsize)
+{
+	err[0] = '\0';
+	struct lesson_job j = { &srv->cfg, employee_id, session_now_ms(), course_id, template_name, 0, err, errsize };
+	int rc = db_write(srv->db, lesson_job, &j);
+	if (rc != DB_OK) {
+		if (!err[0])
+			snprintf(err, errsize, "E-posten kunne ikke lagres.");
 		return -1;
 	}
 	if (j.queued) {
-		log_event(LOG_INFO, "mail_queued", "kind=%s employee=%lld course=%s", j.n.kind, employee_id, course_id);
+		log_event(LOG_INFO, "mail_queued", "kind=%s employee=%lld course=%s", lesson_kind(template_name ? template_name : "paminnelse"),
+			  employee_id, course_id);
 		mail_wake(srv);
 	}
 	return 0;
+}
+
+int mail_queue_in(struct db_conn *c, const struct config *cfg, const char *to, const char *subject,
+		  const char *text, const char *html, long long now_ms, char *err, size_t errsize)
+{
+	err[0] = '\0';
+	if (!to || !mail_address_ok(to)) {
+		snprintf(err, errsize, "Ugyldig e-postadresse.");
+		return DB_INVALID;
+	}
+	if (!subject || !subject[0] || strlen(subject) > MAIL_SUBJECT_MAX || strpbrk(subject, "\r\n") ||
+	    !utf8_valid(subject, strlen(subject))) {
+		snprintf(err, errsize, "Emnet må være én linje UTF-8 på 1 til %d byte.", MAIL_SUBJECT_MAX);
+		return DB_INVALID;
+	}
+	for (const char *p = subject; *p; p++)
+		if ((unsigned char)*p < 32 || *p == 127) {
+			snprintf(err, errsize, "Emnet har et kontrolltegn.");
+			return DB_INVALID;
+		}
+	if (!text || !text[0] || strlen(text) > GENERIC_BODY_MAX || !utf8_valid(text, strlen(text)) ||
+	    (html && (strlen(html) > GENERIC_BODY_MAX || !utf8_valid(html, strlen(html))))) {
+		snprintf(err, errsize, "Teksten må være UTF-8 på 1 til %d byte (og HTML-en høyst like lang).",
+			 GENERIC_BODY_MAX);
+		return DB_INVALID;
+	}
+	char domain[MAIL_ADDR_MAX + 1];
+	domain_of_from(cfg, domain, sizeof domain);
+	struct queue_job j = {
+		.n = { .kind = "generic", .to_addr = to, .subject = subject, .text = text,
+		       .html = html && html[0] ? html : NULL, .now_ms = now_ms, .domain = domain },
+	};
+	int rc = queue_one(c, &j);
+	if (rc != DB_OK)
+		snprintf(err, errsize, "E-posten kunne ikke lagres.");
+	return rc;
+}
+
+struct generic_job {
+	const struct config *cfg;
+	const char *to, *subject, *text, *html;
+	long long now;
+	char *err;
+	size_t errsize;
+};
+
+static int generic_job(struct db_conn *c, void *arg)
+{
+	struct generic_job *j = arg;
+	return mail_queue_in(c, j->cfg, j->to, j->subject, j->text, j->html, j->now, j->err, j->errsize);
 }
 
 int mail_enqueue(struct server *srv, const char *to, const char *subject, const char *text,
 		 const char *html, char *err, size_t errsize)
 {
 	err[0] = '\0';
-	if (!to || !mail_address_ok(to)) {
-		snprintf(err, errsize, "Ugyldig e-postadresse.");
-		return -1;
-	}
-	if (!subject || !subject[0] || strlen(subject) > MAIL_SUBJECT_MAX || strpbrk(subject, "\r\n") ||
-	    !utf8_valid(subject, strlen(subject))) {
-		snprintf(err, errsize, "Emnet må være én linje UTF-8 på 1 til %d byte.", MAIL_SUBJECT_MAX);
-		return -1;
-	}
-	for (const char *p = subject; *p; p++)
-		if ((unsigned char)*p < 32 || *p == 127) {
-			snprintf(err, errsize, "Emnet har et kontrolltegn.");
-			return -1;
-		}
-	if (!text || !text[0] || strlen(text) > GENERIC_BODY_MAX || !utf8_valid(text, strlen(text)) ||
-	    (html && (strlen(html) > GENERIC_BODY_MAX || !utf8_valid(html, strlen(html))))) {
-		snprintf(err, errsize, "Teksten må være UTF-8 på 1 til %d byte (og HTML-en høyst like lang).",
-			 GENERIC_BODY_MAX);
-		return -1;
-	}
-	char domain[MAIL_ADDR_MAX + 1];
-	domain_of_from(srv, domain, sizeof domain);
-	struct queue_job j = {
-		.n = { .kind = "generic", .to_addr = to, .subject = subject, .text = text,
-		       .html = html && html[0] ? html : NULL, .now_ms = session_now_ms(), .domain = domain },
-	};
-	if (db_write(srv->db, queue_one, &j) != DB_OK) {
-		snprintf(err, errsize, "E-posten kunne ikke lagres.");
+	struct generic_job j = { &srv->cfg, to, subject, text, html, session_now_ms(), err, errsize };
+	if (db_write(srv->db, generic_job, &j) != DB_OK) {
+		if (!err[0])
+			snprintf(err, errsize, "E-posten kunne ikke lagres.");
 		return -1;
 	}
 	log_event(LOG_INFO, "mail_queued", "kind=generic");
@@ -298,7 +359,7 @@ int mail_enqueue_open_links(struct server *srv, long long employee_id)
 	if (!text)
 		return -1;
 	char domain[MAIL_ADDR_MAX + 1];
-	domain_of_from(srv, domain, sizeof domain);
+	domain_of_from(&srv->cfg, domain, sizeof domain);
 	struct queue_job j = {
 		.n = { .kind = "links", .to_addr = e.email, .to_name = e.name, .employee_id = employee_id,
 		       .template = "lenker", .vars = text, .now_ms = now, .domain = domain },

@@ -10,10 +10,17 @@ port=${VERN_DEMO_SMTP_PORT:-2525}
 python=python3
 [ -x /usr/bin/python3 ] && python=/usr/bin/python3 # Debian's, with python3-aiosmtpd
 if [ -z "${VERN_SMTP_HOST:-}" ]; then
-	"$python" "$(dirname "$0")/smtp_sink.py" --port "$port" --maildir "$maildir" >/dev/null &
+	mkdir -p "$maildir"
+	ready="$maildir/.ready"
+	rm -f "$ready"
+	"$python" "$(dirname "$0")/smtp_sink.py" --port "$port" --maildir "$maildir" >"$ready" &
 	sink=$!
-	trap 'kill "$sink" 2>/dev/null' EXIT
+	trap 'kill "$sink" 2>/dev/null; rm -f "$ready"' EXIT
 	trap 'exit 130' INT TERM
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		grep -q READY "$ready" 2>/dev/null && break
+		sleep 0.25
+	done
 	export VERN_SMTP_HOST=127.0.0.1 VERN_SMTP_PORT="$port" VERN_SMTP_TLS=none
 	echo "demo email goes to a local SMTP sink on 127.0.0.1:$port, kept in $maildir/new (one file per email)"
 fi

@@ -1,4 +1,4 @@
-// 440-mail-api: the campaign and template admin API refuses what it must:
+// 540-mail-api: the campaign and template admin API refuses what it must:
 // no session (401), a learner or an ordinary employee (403), a missing
 // CSRF token (403), malformed or hostile definitions (400 naming the field
 // in Norwegian), and changes a campaign's state does not allow (409).
@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertNoSanitizerFindings, rawRequest, startServer, statusOf } from './lib/server.mjs';
-import { adminSession, api, ensureCourses, makeOrg, sinkArgs, startSink, testSession, waitFor } from './lib/mail.mjs';
+import { adminSession, api, ensureCourses, makeOrg, sinkArgs, sql, startSink, testSession, waitFor } from './lib/mail.mjs';
 
 test('campaign and template API: access, validation, states', async (t) => {
   const sink = await startSink(t);
@@ -179,6 +179,35 @@ test('campaign and template API: access, validation, states', async (t) => {
   assert.equal(r.status, 200);
   assert.equal(r.body.sending, true);
   assert.equal(r.body.failed, 0);
+  await srv.stop();
+  assertNoSanitizerFindings(srv.stderr());
+});
+
+test('email queued for someone who has left since is cancelled, not sent', async (t) => {
+  // No smtp_host: the campaign's email is queued and waits.
+  let srv = await startServer({ t, args: ['--test-endpoints', 'true', '--mail-tick-seconds', '1'] });
+  const org = await makeOrg(srv.dbPath, { employees: 30, agencies: 2 });
+  await ensureCourses(srv.dbPath);
+  let admin = await adminSession(srv.url, srv.dbPath);
+  let r = await api(srv.url, admin, 'POST', '/api/campaigns', { name: 'Venter', audience: {}, lessons: [{ course: 'avvik' }] });
+  const id = r.body.id;
+  await api(srv.url, admin, 'POST', `/api/campaigns/${id}/start`);
+  await waitFor(async () => (await api(srv.url, admin, 'GET', `/api/campaigns/${id}`)).body.stats.emails.queued === 30,
+    { what: '30 queued' });
+  r = await api(srv.url, admin, 'GET', '/api/mail/status');
+  assert.equal(r.body.sending, false);
+  const leaver = org.people[20];
+  await srv.stop();
+  const sink = await startSink(t);
+  const { dir } = srv;
+  await sql(srv.dbPath, `UPDATE employees SET active = 0 WHERE id = ${leaver.id}`);
+  srv = await startServer({ t, dir, args: sinkArgs(sink, ['--mail-rate-per-minute', '0']) });
+  admin = await adminSession(srv.url, srv.dbPath);
+  await waitFor(async () => (await api(srv.url, admin, 'GET', '/api/mail/status')).body.queued === 0, { what: 'an empty outbox' });
+  await waitFor(() => sink.count() === 29, { what: '29 deliveries' });
+  assert.ok(!sink.entries().some((e) => e.to[0] === leaver.email), 'email went to a leaver');
+  r = await api(srv.url, admin, 'GET', `/api/campaigns/${id}`);
+  assert.equal(r.body.stats.emails.cancelled, 1);
   await srv.stop();
   assertNoSanitizerFindings(srv.stderr());
 });

@@ -1,4 +1,4 @@
-// 430-mail-kill: the server is killed (SIGKILL) while a campaign is being
+// 530-mail-kill: the server is killed (SIGKILL) while a campaign is being
 // queued and again while it is being sent, and restarted on the same
 // database: every employee still gets exactly one email, none twice. A
 // paused campaign sends nothing until it is started again.

@@ -1,4 +1,4 @@
-// 400-mail-smtp: Vern's SMTP delivery against a real SMTP server on
+// 500-mail-smtp: Vern's SMTP delivery against a real SMTP server on
 // 127.0.0.1 (aiosmtpd): `vern mail test` in plain, STARTTLS and implicit
 // TLS with login; wrong password and unreachable servers reported without
 // the password; the outbox keeps mail while the server is down and

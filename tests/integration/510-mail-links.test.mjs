@@ -1,4 +1,4 @@
-// 410-mail-links: the links in lesson emails. A GET of every link (what
+// 510-mail-links: the links in lesson emails. A GET of every link (what
 // Safe Links and other scanners do) shows the landing page and changes
 // nothing; only the Start button (POST) signs the employee in, with a
 // short learn-scope session for that one course. Tampered, expired,
@@ -185,7 +185,7 @@ test('email links: scanners change nothing, Start signs in for one course, bad t
     body: `epost=${encodeURIComponent(email)}`,
   });
   g = await fetch(`${srv.url}/e/ny-lenke`);
-  assert.equal(g.status, 400);
+  assert.equal(g.status, 200);
   assert.match(await g.text(), /name="epost"/);
   const count0 = sink.count();
   const answers = [];
