@@ -318,7 +318,8 @@ static const char *unit_name(struct dash *d, long long unit, char *buf, size_t s
 
 static json_t *late_json(struct dash *d)
 {
-	qsort(d->late, d->nlate, sizeof(*d->late), by_due);
+	if (d->nlate)
+		qsort(d->late, d->nlate, sizeof(*d->late), by_due);
 	json_t *out = json_array();
 	char name[256];
 	for (size_t i = 0; i < d->nlate && i < MAX_OVERDUE_SHOWN; i++) {

@@ -115,7 +115,8 @@ static int load_units(struct db_conn *c, struct report *r)
 		}
 	}
 	snprintf(r->agencies[r->nagencies++].name, sizeof(r->agencies[0].name), "Uten virksomhet");
-	qsort(r->units, (size_t)r->nunits, sizeof(*r->units), unit_cmp);
+	if (r->nunits > 0)
+		qsort(r->units, (size_t)r->nunits, sizeof(*r->units), unit_cmp);
 	for (int i = 0; i < r->nunits; i++)
 		agency_of(r, i);
 	return 0;
