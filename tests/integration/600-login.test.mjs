@@ -314,11 +314,11 @@ test('an inactive employee or account cannot sign in', async (t) => {
 test('demo accounts sign in without TOTP only when demo_mode = true', async (t) => {
   const dir = makeTempDir();
   const dbPath = path.join(dir, 'vern.db');
-  const d = await runVern(['demo', '--db', dbPath]);
+  const d = await runVern(['demo', '--db', dbPath], { timeoutMs: 300000 }); // 2,000 people and their history: slow under ASan
   assert.equal(d.code, 0, d.stderr);
   assert.match(d.stdout, /\/logg-inn\?bruker=admin/);
   assert.match(d.stdout, /demo-demo-demo/);
-  const again = await runVern(['demo', '--db', dbPath]);
+  const again = await runVern(['demo', '--db', dbPath], { timeoutMs: 300000 });
   assert.equal(again.code, 0, 'idempotent');
   let srv = await startServer({ dir, t });
   for (const user of ['ansatt', 'admin']) {
