@@ -117,6 +117,7 @@ struct db {
 	pthread_cond_t qcond;
 	struct db_job *qhead, *qtail;
 	int stopping;
+	pthread_mutex_t wlock;     /* held while a batch or db_write_now uses the writer */
 
 	char *path;
 	struct db_options opt;
@@ -681,7 +682,9 @@ static void *writer_main(void *arg)
 		last->next = NULL;
 		pthread_mutex_unlock(&db->qlock);
 		let_checkpoint_finish(db);
+		pthread_mutex_lock(&db->wlock);
 		run_batch(db, batch);
+		pthread_mutex_unlock(&db->wlock);
 		idle_checkpointed = 0;
 	}
 	return NULL;
@@ -708,6 +711,44 @@ int db_write(struct db *db, db_write_fn fn, void *arg)
 		;
 	sem_destroy(&job.done);
 	return job.rc;
+}
+
+int db_write_now(struct db *db, db_write_fn fn, void *arg)
+{
+	struct db_conn *w = &db->writer;
+	pthread_mutex_lock(&db->wlock);
+	pthread_mutex_lock(&db->qlock);
+	int stopping = db->stopping;
+	pthread_mutex_unlock(&db->qlock);
+	if (stopping) {
+		pthread_mutex_unlock(&db->wlock);
+		return DB_STOPPED;
+	}
+	/* No sync at COMMIT, so no flush of gathered writes either: this
+	 * thread writes straight through (see db_vfs.h). */
+	db_vfs_write_through(1);
+	int rc = control(w, "PRAGMA synchronous=NORMAL");
+	if (rc == DB_OK && (rc = control(w, "BEGIN IMMEDIATE")) == DB_OK) {
+		notice_outside_writes(w);
+		rc = fn(w, arg);
+		conn_reset_all(w);
+		if (rc != 0 || control(w, "COMMIT") != DB_OK) {
+			if (rc == 0) {
+				log_event(LOG_ERROR, "db_commit_failed", "error=\"%s\"", sqlite3_errmsg(w->h));
+				rc = DB_ERROR;
+			}
+			(void)control(w, "ROLLBACK");
+			w->epoch++;
+		}
+		conn_reset_all(w);
+		__atomic_add_fetch(&db->commits, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&db->jobs, 1, __ATOMIC_RELAXED);
+	}
+	if (control(w, "PRAGMA synchronous=FULL") != DB_OK)
+		log_event(LOG_ERROR, "db_synchronous_reset_failed", "error=\"%s\"", sqlite3_errmsg(w->h));
+	db_vfs_write_through(0);
+	pthread_mutex_unlock(&db->wlock);
+	return rc;
 }
 
 /* ---- readers ---- */
@@ -815,6 +856,7 @@ int db_open(struct db **out, const char *path, const struct db_options *opt,
 		return -1;
 	}
 	pthread_mutex_init(&db->qlock, NULL);
+	pthread_mutex_init(&db->wlock, NULL);
 	pthread_condattr_t monotonic;
 	pthread_condattr_init(&monotonic);
 	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
@@ -888,10 +930,13 @@ void db_close(struct db *db)
 		conn_close(&db->readers[i]);
 	free(db->readers);
 	char err[256];
+	pthread_mutex_lock(&db->wlock); /* a db_write_now under way finishes first */
 	if (exec_sql(db->writer.h, "PRAGMA wal_checkpoint(TRUNCATE)", err, sizeof(err)) != 0)
 		log_event(LOG_WARN, "db_checkpoint_failed", "error=\"%s\"", err);
 	conn_close(&db->writer);
+	pthread_mutex_unlock(&db->wlock);
 	pthread_mutex_destroy(&db->qlock);
+	pthread_mutex_destroy(&db->wlock);
 	pthread_cond_destroy(&db->qcond);
 	pthread_mutex_destroy(&db->rlock);
 	pthread_cond_destroy(&db->rcond);

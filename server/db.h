@@ -51,6 +51,17 @@ typedef int (*db_write_fn)(struct db_conn *c, void *arg);
  * Returns fn's result, DB_ERROR if the commit failed, or DB_STOPPED. */
 int db_write(struct db *db, db_write_fn fn, void *arg);
 
+/* Runs fn in a transaction of its own on the writer connection, on the
+ * calling thread (after the batch under way), and commits without an
+ * fsync. For the rare write whose delay matters more than its surviving a
+ * power cut: the mail sender's "sent" mark just before the final dot of an
+ * SMTP transfer, where each millisecond between the commit and the dot is
+ * a millisecond in which a killed server loses an email. The commit
+ * survives the process being killed at once, and a power cut from the
+ * writer's next (fsynced) commit on. Returns fn's result, DB_ERROR or
+ * DB_STOPPED. */
+int db_write_now(struct db *db, db_write_fn fn, void *arg);
+
 /* Borrow and return a read connection (blocks while all are in use;
  * waiters are served in arrival order). */
 struct db_conn *db_reader_get(struct db *db);

@@ -16,7 +16,8 @@
  * Other connections read the WAL through their own handles, so frames must
  * reach the file before a commit makes them visible: Vern's writer commits
  * with synchronous=FULL, which syncs (and so flushes) the WAL before SQLite
- * publishes the new frames in the WAL index. */
+ * publishes the new frames in the WAL index. A commit without a sync
+ * (db_write_now) turns gathering off for its thread while it runs. */
 #include "db_vfs.h"
 
 #include <pthread.h>
@@ -39,6 +40,12 @@ struct gfile {
 
 static sqlite3_vfs gvfs;
 static sqlite3_io_methods gmethods;
+static __thread int write_through; /* see db_vfs_write_through */
+
+void db_vfs_write_through(int on)
+{
+	write_through = on;
+}
 
 static int flush(struct gfile *f)
 {
@@ -73,8 +80,10 @@ static int g_read(sqlite3_file *p, void *out, int n, sqlite3_int64 off)
 static int g_write(sqlite3_file *p, const void *data, int n, sqlite3_int64 off)
 {
 	struct gfile *f = (struct gfile *)p;
-	if (!f->gather || n <= 0)
-		return f->real->pMethods->xWrite(f->real, data, n, off);
+	if (!f->gather || n <= 0 || write_through) {
+		int rc = flush(f);
+		return rc != SQLITE_OK ? rc : f->real->pMethods->xWrite(f->real, data, n, off);
+	}
 	if (f->len && off != f->off + (sqlite3_int64)f->len) {
 		int rc = flush(f);
 		if (rc != SQLITE_OK)

@@ -12,4 +12,9 @@
  * SQLITE_OK or an SQLite error code. */
 int db_vfs_register(void);
 
+/* on: writes made by the calling thread go to the file at once (after
+ * anything gathered before), for commits that do not sync (a sync is what
+ * otherwise flushes the WAL before other connections may read it). */
+void db_vfs_write_through(int on);
+
 #endif

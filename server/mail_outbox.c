@@ -175,7 +175,7 @@ static int set_sent(struct db_conn *c, void *arg)
 int outbox_mark_sent(struct db *db, long long id, long long now, int *changed)
 {
 	struct state_job j = { .id = id, .now = now };
-	int rc = db_write(db, set_sent, &j);
+	int rc = db_write_now(db, set_sent, &j);
 	*changed = j.changed;
 	return rc;
 }

@@ -64,7 +64,12 @@ int outbox_load(struct db *db, long long id, struct outbox_row *r);
 void outbox_row_free(struct outbox_row *r);
 
 /* queued -> sent. *changed is 0 when the row was no longer queued (then
- * it must not be sent). */
+ * it must not be sent). Committed with db_write_now, on the sender's own
+ * thread and without an fsync, so the final dot follows the commit within
+ * microseconds: a server killed between the two loses that one email, and
+ * the window is kept as short as the machine allows (a commit through the
+ * group-commit writer kept it open for the fsync and a thread switch,
+ * milliseconds, and SIGKILL tests lost an email in about one run of three). */
 int outbox_mark_sent(struct db *db, long long id, long long now, int *changed);
 
 /* After a failure: back to queued at next_ms with error, counting the

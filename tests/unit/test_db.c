@@ -118,6 +118,48 @@ static void test_failing_job_alone_rolled_back(void)
 	db_close(db);
 }
 
+/* db_write_now: its own transaction on the calling thread, rolled back
+ * alone on failure, and interleaved safely with queued batches. */
+struct now_args {
+	struct db *db;
+	int failures;
+};
+
+static void *write_now_loop(void *arg)
+{
+	struct now_args *a = arg;
+	for (long i = 0; i < 200; i++) {
+		long v = 1000 + i;
+		if (db_write_now(a->db, insert, &v) != DB_OK)
+			a->failures++;
+	}
+	return NULL;
+}
+
+static void test_write_now(void)
+{
+	struct db *db = open_temp();
+	if (!db)
+		return;
+	long before = count_rows(db);
+	long bad = -1, good = 7;
+	CHECK(db_write_now(db, insert, &bad) == DB_INVALID);
+	CHECK(db_write_now(db, insert, &good) == DB_OK);
+	CHECK(count_rows(db) == before + 1);
+	struct now_args a = { db, 0 };
+	pthread_t t;
+	pthread_create(&t, NULL, write_now_loop, &a);
+	int failures = 0;
+	for (long i = 0; i < 200; i++) {
+		long v = 5000 + i;
+		failures += db_write(db, insert, &v) != DB_OK;
+	}
+	pthread_join(t, NULL);
+	CHECK(failures == 0 && a.failures == 0);
+	CHECK(count_rows(db) == before + 401);
+	db_close(db);
+}
+
 static void test_backup(void)
 {
 	struct db *db = open_temp();
@@ -255,6 +297,7 @@ int main(void)
 	UNIT_RUN(test_migrations);
 	UNIT_RUN(test_group_commit);
 	UNIT_RUN(test_failing_job_alone_rolled_back);
+	UNIT_RUN(test_write_now);
 	UNIT_RUN(test_backup);
 	UNIT_RUN(test_stmt_cache_built_sql);
 	UNIT_RUN(test_epoch);
