@@ -13,6 +13,8 @@
  *   vern.stats{...}                         -> per agency counts (api_stats.c)
  *   vern.assign{employee= | unit= | everyone=true, role=, course=, due=, reason=}
  *   vern.unassign{employee= | unit= | everyone=true, role=, course=, reason=}
+ *   vern.mail{employee= | to=, course=, template= | subject=, text=, html=}
+ *                                           -> true, or nil and why (api_mail.c)
  *   vern.log([level,] message)   vern.now()   vern.config   vern.plugin
  *
  * Times are seconds since the epoch, dates "YYYY-MM-DD" (local time).
@@ -20,7 +22,7 @@
  * more remain, the second result is a cursor to pass as `after`. Every row
  * read is charged to the call's budget. Option tables are checked: an
  * unknown key is an error, so a typo never silently widens a query.
- * assign/unassign only buffer (see api.h); unassign and re-assign touch
+ * assign/unassign/mail only buffer (see api.h); unassign and re-assign touch
  * only the calling plugin's own assignments. */
 #include "api.h"
 
@@ -148,7 +150,7 @@ static int opt_push(lua_State *L, int idx, const char *key)
 
 /* A string option or NULL. The string stays valid while the option table
  * is on the stack. */
-static const char *opt_str(lua_State *L, int idx, const char *key, const char *fn)
+const char *plugin_api_opt_str(lua_State *L, int idx, const char *key, const char *fn)
 {
 	int t = opt_push(L, idx, key);
 	const char *s = NULL;
@@ -249,7 +251,7 @@ static long long employee_id_at(lua_State *L, struct db_conn *c, int idx, const 
 
 /* The employee option of the table at idx: 0 absent, else the id (an
  * unknown employee is an error). */
-static long long opt_employee(lua_State *L, struct db_conn *c, int idx, const char *fn)
+long long plugin_api_opt_employee(lua_State *L, struct db_conn *c, int idx, const char *fn)
 {
 	if (opt_push(L, idx, "employee") == LUA_TNIL) {
 		lua_pop(L, 1);
@@ -280,7 +282,7 @@ static const char *unit_path(lua_State *L, struct db_conn *c, const char *ext, c
 	return buf;
 }
 
-static int exists(lua_State *L, struct db_conn *c, const char *sql, const char *value)
+int plugin_api_exists(lua_State *L, struct db_conn *c, const char *sql, const char *value)
 {
 	sqlite3_stmt *st = stmt(L, c, sql);
 	sqlite3_bind_text(st, 1, value, -1, SQLITE_TRANSIENT);
@@ -410,9 +412,9 @@ static int api_employees(lua_State *L)
 	struct db_conn *c = plugin_api_reader(L, call);
 	int has_id, has_after, has_since;
 	long long id = opt_int(L, 1, "id", "employees", &has_id);
-	const char *ext = opt_str(L, 1, "external_id", "employees");
-	const char *unit = opt_str(L, 1, "unit", "employees");
-	const char *role = opt_str(L, 1, "role", "employees");
+	const char *ext = plugin_api_opt_str(L, 1, "external_id", "employees");
+	const char *unit = plugin_api_opt_str(L, 1, "unit", "employees");
+	const char *role = plugin_api_opt_str(L, 1, "role", "employees");
 	int active = opt_bool(L, 1, "active", "employees");
 	long long since = opt_int(L, 1, "changed_since", "employees", &has_since);
 	long long after = opt_int(L, 1, "after", "employees", &has_after);
@@ -514,8 +516,8 @@ static int api_units(lua_State *L)
 	struct plugin_call *call = plugin_api_call(L, 0, "units");
 	plugin_api_check_options(L, 1, "units", opts);
 	struct db_conn *c = plugin_api_reader(L, call);
-	const char *id = opt_str(L, 1, "id", "units");
-	const char *under = opt_str(L, 1, "under", "units");
+	const char *id = plugin_api_opt_str(L, 1, "id", "units");
+	const char *under = plugin_api_opt_str(L, 1, "under", "units");
 	int agency = opt_bool(L, 1, "agency", "units");
 	char path[1100];
 	if (under)
@@ -571,7 +573,7 @@ static int api_courses(lua_State *L)
 	struct plugin_call *call = plugin_api_call(L, 0, "courses");
 	plugin_api_check_options(L, 1, "courses", opts);
 	struct db_conn *c = plugin_api_reader(L, call);
-	const char *id = opt_str(L, 1, "id", "courses");
+	const char *id = plugin_api_opt_str(L, 1, "id", "courses");
 	sqlite3_stmt *st = stmt(L, c, "SELECT id, activity_id, title, kind, minutes, valid_months"
 				      " FROM courses WHERE (?1 IS NULL OR id = ?1) ORDER BY id");
 	if (id)
@@ -654,14 +656,14 @@ static int api_completions(lua_State *L)
 	struct plugin_call *call = plugin_api_call(L, 0, "completions");
 	plugin_api_check_options(L, 1, "completions", opts);
 	struct db_conn *c = plugin_api_reader(L, call);
-	long long emp = opt_employee(L, c, 1, "completions");
-	const char *course = opt_str(L, 1, "course", "completions");
-	const char *unit = opt_str(L, 1, "unit", "completions");
+	long long emp = plugin_api_opt_employee(L, c, 1, "completions");
+	const char *course = plugin_api_opt_str(L, 1, "course", "completions");
+	const char *unit = plugin_api_opt_str(L, 1, "unit", "completions");
 	int has_since, has_before;
 	long long since = opt_int(L, 1, "since", "completions", &has_since);
 	long long before = opt_int(L, 1, "before", "completions", &has_before);
 	int history = opt_bool(L, 1, "history", "completions") == 1;
-	const char *after = opt_str(L, 1, "after", "completions");
+	const char *after = plugin_api_opt_str(L, 1, "after", "completions");
 	int limit = opt_limit(L, 1, "completions");
 	char path[1100];
 	if (unit)
@@ -773,11 +775,11 @@ static int api_assignments(lua_State *L)
 	struct plugin_call *call = plugin_api_call(L, 0, "assignments");
 	plugin_api_check_options(L, 1, "assignments", opts);
 	struct db_conn *c = plugin_api_reader(L, call);
-	long long emp = opt_employee(L, c, 1, "assignments");
-	const char *course = opt_str(L, 1, "course", "assignments");
-	const char *unit = opt_str(L, 1, "unit", "assignments");
-	const char *plugin = opt_str(L, 1, "plugin", "assignments");
-	const char *due_before = opt_str(L, 1, "due_before", "assignments");
+	long long emp = plugin_api_opt_employee(L, c, 1, "assignments");
+	const char *course = plugin_api_opt_str(L, 1, "course", "assignments");
+	const char *unit = plugin_api_opt_str(L, 1, "unit", "assignments");
+	const char *plugin = plugin_api_opt_str(L, 1, "plugin", "assignments");
+	const char *due_before = plugin_api_opt_str(L, 1, "due_before", "assignments");
 	int active = opt_bool(L, 1, "active", "assignments");
 	int has_within, has_after;
 	long long within = opt_int(L, 1, "within_days", "assignments", &has_within);
@@ -821,7 +823,7 @@ static int api_assignments(lua_State *L)
 
 /* ---- assign / unassign ---- */
 
-static char *dup_or_die(lua_State *L, const char *s)
+char *plugin_api_dup(lua_State *L, const char *s)
 {
 	char *d = s ? strdup(s) : NULL;
 	if (s && !d)
@@ -837,6 +839,11 @@ void plugin_ops_truncate(struct plugin_ops *ops, size_t n)
 		free(op->role);
 		free(op->course);
 		free(op->reason);
+		free(op->template_name);
+		free(op->to);
+		free(op->subject);
+		free(op->text);
+		free(op->html);
 	}
 }
 
@@ -851,33 +858,31 @@ void plugin_ops_free(struct plugin_ops *ops)
 static void read_target(lua_State *L, struct plugin_call *call, struct db_conn *c, const char *fn,
 			struct plugin_op *op, char *path, size_t pathsize)
 {
-	long long emp = opt_employee(L, c, 1, fn);
-	const char *unit = opt_str(L, 1, "unit", fn);
+	long long emp = plugin_api_opt_employee(L, c, 1, fn);
+	const char *unit = plugin_api_opt_str(L, 1, "unit", fn);
 	int everyone = opt_bool(L, 1, "everyone", fn) == 1;
-	const char *role = opt_str(L, 1, "role", fn);
+	const char *role = plugin_api_opt_str(L, 1, "role", fn);
 	if ((emp != 0) + (unit != NULL) + everyone != 1)
 		luaL_error(L, "vern.%s: give exactly one of employee, unit or everyone = true", fn);
 	if (role && emp)
 		luaL_error(L, "vern.%s: role narrows unit or everyone, not one employee", fn);
-	if (role && !exists(L, c, "SELECT 1 FROM roles WHERE code = ?", role))
+	if (role && !plugin_api_exists(L, c, "SELECT 1 FROM roles WHERE code = ?", role))
 		luaL_error(L, "vern.%s: unknown role %s", fn, role);
 	op->target = emp ? PLUGIN_TARGET_EMPLOYEE : unit ? PLUGIN_TARGET_UNIT : PLUGIN_TARGET_EVERYONE;
 	op->employee_id = emp;
 	if (unit)
 		unit_path(L, c, unit, fn, path, pathsize);
-	const char *reason = opt_str(L, 1, "reason", fn);
+	const char *reason = plugin_api_opt_str(L, 1, "reason", fn);
 	if (reason && (strlen(reason) > MAX_REASON || !utf8_valid(reason, strlen(reason))))
 		luaL_error(L, "vern.%s: reason must be UTF-8 text of at most %d bytes", fn, MAX_REASON);
 	op->plugin = call->plugin;
 }
 
-/* Appends op (its strings copied) to the call's buffer. */
-static void append_op(lua_State *L, struct plugin_call *call, const struct plugin_op *op,
-		      const char *path, const char *role, const char *course, const char *reason)
+struct plugin_op *plugin_api_push_op(lua_State *L, struct plugin_call *call)
 {
 	struct plugin_ops *ops = call->ops;
 	if (ops->n >= PLUGIN_MAX_OPS)
-		luaL_error(L, "more than %d assign/unassign in one call", PLUGIN_MAX_OPS);
+		luaL_error(L, "more than %d assign/unassign/mail in one call", PLUGIN_MAX_OPS);
 	plugin_api_charge(L, OP_COST / ROW_COST + 1);
 	if (ops->n == ops->cap) {
 		size_t cap = ops->cap ? ops->cap * 2 : 64;
@@ -887,14 +892,25 @@ static void append_op(lua_State *L, struct plugin_call *call, const struct plugi
 		ops->v = v;
 		ops->cap = cap;
 	}
-	struct plugin_op *o = &ops->v[ops->n];
-	*o = *op;
-	o->unit_path = o->role = o->course = o->reason = NULL;
-	ops->n++;  /* counted first: a failed copy is freed by truncate */
-	o->unit_path = dup_or_die(L, op->target == PLUGIN_TARGET_UNIT ? path : NULL);
-	o->role = dup_or_die(L, role);
-	o->course = dup_or_die(L, course);
-	o->reason = dup_or_die(L, reason ? reason : "");
+	struct plugin_op *o = &ops->v[ops->n++];  /* counted first: truncate frees a half-filled op */
+	memset(o, 0, sizeof(*o));
+	o->plugin = call->plugin;
+	return o;
+}
+
+/* Appends op (its strings copied) to the call's buffer. */
+static void append_op(lua_State *L, struct plugin_call *call, const struct plugin_op *op,
+		      const char *path, const char *role, const char *course, const char *reason)
+{
+	struct plugin_op *o = plugin_api_push_op(L, call);
+	o->kind = op->kind;
+	o->target = op->target;
+	o->employee_id = op->employee_id;
+	memcpy(o->due, op->due, sizeof(o->due));
+	o->unit_path = plugin_api_dup(L, op->target == PLUGIN_TARGET_UNIT ? path : NULL);
+	o->role = plugin_api_dup(L, role);
+	o->course = plugin_api_dup(L, course);
+	o->reason = plugin_api_dup(L, reason ? reason : "");
 }
 
 static int api_assign(lua_State *L)
@@ -910,18 +926,18 @@ static int api_assign(lua_State *L)
 	op.kind = PLUGIN_OP_ASSIGN;
 	char path[1100];
 	read_target(L, call, c, "assign", &op, path, sizeof(path));
-	const char *course = opt_str(L, 1, "course", "assign");
+	const char *course = plugin_api_opt_str(L, 1, "course", "assign");
 	if (!course)
 		luaL_error(L, "vern.assign: course is required");
-	if (!exists(L, c, "SELECT 1 FROM courses WHERE id = ?", course))
+	if (!plugin_api_exists(L, c, "SELECT 1 FROM courses WHERE id = ?", course))
 		luaL_error(L, "vern.assign: unknown course %s", course);
-	const char *due = opt_str(L, 1, "due", "assign");
+	const char *due = plugin_api_opt_str(L, 1, "due", "assign");
 	if (due && !people_is_date(due))
 		luaL_error(L, "vern.assign: due must be a date YYYY-MM-DD");
 	if (due)
 		memcpy(op.due, due, 11);
-	append_op(L, call, &op, path, opt_str(L, 1, "role", "assign"), course,
-		  opt_str(L, 1, "reason", "assign"));
+	append_op(L, call, &op, path, plugin_api_opt_str(L, 1, "role", "assign"), course,
+		  plugin_api_opt_str(L, 1, "reason", "assign"));
 	return 0;
 }
 
@@ -938,11 +954,11 @@ static int api_unassign(lua_State *L)
 	op.kind = PLUGIN_OP_UNASSIGN;
 	char path[1100];
 	read_target(L, call, c, "unassign", &op, path, sizeof(path));
-	const char *course = opt_str(L, 1, "course", "unassign");
+	const char *course = plugin_api_opt_str(L, 1, "course", "unassign");
 	if (!course && op.target != PLUGIN_TARGET_EMPLOYEE)
 		luaL_error(L, "vern.unassign: course is required for a unit or everyone");
-	append_op(L, call, &op, path, opt_str(L, 1, "role", "unassign"), course,
-		  opt_str(L, 1, "reason", "unassign"));
+	append_op(L, call, &op, path, plugin_api_opt_str(L, 1, "role", "unassign"), course,
+		  plugin_api_opt_str(L, 1, "reason", "unassign"));
 	return 0;
 }
 
@@ -987,7 +1003,8 @@ int plugin_api_open(lua_State *L, const char *name, const struct config *cfg)
 		{ "units", api_units }, { "roles", api_roles }, { "courses", api_courses },
 		{ "completions", api_completions }, { "assignments", api_assignments },
 		{ "stats", plugin_api_stats }, { "assign", api_assign },
-		{ "unassign", api_unassign }, { "log", api_log }, { "now", api_now },
+		{ "unassign", api_unassign }, { "mail", plugin_api_mail }, { "log", api_log },
+		{ "now", api_now },
 		{ NULL, NULL },
 	};
 	size_t nlen = strlen(name);

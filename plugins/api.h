@@ -28,20 +28,23 @@ enum plugin_call_kind {
 	PLUGIN_CALL_REPORT,  /* reports: read only */
 };
 
-enum plugin_op_kind { PLUGIN_OP_ASSIGN, PLUGIN_OP_UNASSIGN };
+enum plugin_op_kind { PLUGIN_OP_ASSIGN, PLUGIN_OP_UNASSIGN, PLUGIN_OP_MAIL };
 enum plugin_op_target { PLUGIN_TARGET_EMPLOYEE, PLUGIN_TARGET_UNIT, PLUGIN_TARGET_EVERYONE };
 
-/* One buffered assign or unassign. Strings are owned (malloc'ed). */
+/* One buffered assign, unassign or email. Strings are owned (malloc'ed). */
 struct plugin_op {
 	enum plugin_op_kind kind;
 	enum plugin_op_target target;
-	long long employee_id;   /* TARGET_EMPLOYEE */
+	long long employee_id;   /* TARGET_EMPLOYEE; MAIL: the recipient, or 0 for `to` */
 	char *unit_path;         /* TARGET_UNIT: the unit's materialised path */
 	char *role;              /* UNIT/EVERYONE: only holders of this role, or NULL */
 	char *course;            /* NULL for "every course of mine" (unassign) */
 	char due[11];            /* YYYY-MM-DD or "" */
 	char *reason;
 	const char *plugin;      /* the plugin's name (lives as long as its set) */
+	/* MAIL: a lesson (course + template) or an email of its own (subject,
+	 * text, optional html), to employee_id or to the address `to`. */
+	char *template_name, *to, *subject, *text, *html;
 };
 
 struct plugin_ops {
@@ -62,6 +65,7 @@ struct plugin_call {
 	int shared_reader;           /* reader belongs to the caller: finish leaves it */
 	long time_ms;                /* time budget when shorter than the configured one */
 	int logs;                    /* vern.log lines so far */
+	long mails;                  /* vern.mail calls so far */
 };
 
 /* A reader connection inside one read transaction: every query of a call
@@ -103,6 +107,24 @@ void plugin_api_check_options(lua_State *L, int idx, const char *fn, const char 
 
 /* Local date YYYY-MM-DD of t (buf: 11 bytes). */
 const char *plugin_api_date(long long t, char *buf);
+
+/* vern.mail (api_mail.c). */
+int plugin_api_mail(lua_State *L);
+
+/* Option readers for the table at idx (errors name fn): a string or NULL
+ * (valid while the table is on the stack); the employee option as an id
+ * (0 absent; an unknown employee is an error). */
+const char *plugin_api_opt_str(lua_State *L, int idx, const char *key, const char *fn);
+long long plugin_api_opt_employee(lua_State *L, struct db_conn *c, int idx, const char *fn);
+
+/* 1 when sql (one ? bound to value) returns a row on c. */
+int plugin_api_exists(lua_State *L, struct db_conn *c, const char *sql, const char *value);
+
+/* Appends a zeroed operation to the call's buffer (counted and charged;
+ * raises past PLUGIN_MAX_OPS) and returns it; fill its strings with
+ * plugin_api_dup, which raises when out of memory (truncate frees them). */
+struct plugin_op *plugin_api_push_op(lua_State *L, struct plugin_call *call);
+char *plugin_api_dup(lua_State *L, const char *s);
 
 /* Buffered operations. */
 void plugin_ops_truncate(struct plugin_ops *ops, size_t n);

@@ -106,7 +106,32 @@ struct plugin_host {
 	unsigned long dropped;
 	int started, stopping;
 	pthread_t worker;
+	void (*mail_notify)(void *);  /* see plugin_host_set_mail_notify */
+	void *mail_notify_arg;
 };
+
+/* Writes a batch's operations; tells the mail sender about queued email. */
+static int commit(struct plugin_host *h, struct plugin_writes *w, const char *what)
+{
+	int rc = plugin_writes_commit(h->db, &h->cfg, w, what);
+	if (rc == 0 && w->mailed) {
+		pthread_mutex_lock(&h->lock);  /* see plugin_host_set_mail_notify */
+		if (h->mail_notify)
+			h->mail_notify(h->mail_notify_arg);
+		pthread_mutex_unlock(&h->lock);
+	}
+	return rc;
+}
+
+void plugin_host_set_mail_notify(struct plugin_host *h, void (*fn)(void *), void *arg)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->lock);
+	h->mail_notify = fn;
+	h->mail_notify_arg = arg;
+	pthread_mutex_unlock(&h->lock);
+}
 
 /* Read by loops that should end early when the server stops. */
 static int host_stopping(struct plugin_host *h)
@@ -713,7 +738,7 @@ long plugin_host_run_events(struct plugin_host *h)
 		employees_round(h, s, ids, changes, n, time(NULL), &w);
 	w.events_upto = event_ids[n - 1];
 	/* Stopped half-way: write nothing, the events wait for the next start. */
-	int ok = host_stopping(h) ? 0 : plugin_writes_commit(h->db, &w, "on_employee") == 0;
+	int ok = host_stopping(h) ? 0 : commit(h, &w, "on_employee") == 0;
 	plugin_writes_free(&w);
 	set_put(h, s);
 	return ok ? (long)n : -1;
@@ -752,7 +777,7 @@ long plugin_host_sync_employees(struct plugin_host *h, time_t now)
 		struct plugin_writes w;
 		memset(&w, 0, sizeof(w));
 		failed += s ? employees_round(h, s, ids, sync_changes, n, (long long)now, &w) : 0;
-		int wrc = plugin_writes_commit(h->db, &w, "sync");
+		int wrc = commit(h, &w, "sync");
 		plugin_writes_free(&w);
 		if (wrc != 0) {
 			failed = -1;
@@ -851,7 +876,7 @@ static void run_statements(struct plugin_host *h, struct queued *list)
 	}
 	plugin_snapshot_end(h->db, c);
 	if (!host_stopping(h))
-		plugin_writes_commit(h->db, &w, "on_statement");
+		commit(h, &w, "on_statement");
 	plugin_writes_free(&w);
 	set_put(h, s);
 	for (size_t i = 0; i < n; i++)
@@ -927,7 +952,7 @@ static int daily_one(struct plugin_host *h, struct plugin *p, long long now, con
 		w.daily_plugin = p->name;
 		snprintf(w.daily_day, sizeof(w.daily_day), "%s", day);
 	}
-	int wrc = plugin_writes_commit(h->db, &w, "daily");
+	int wrc = commit(h, &w, "daily");
 	log_event(LOG_INFO, "plugin_daily", "plugin=%s ok=%s operations=%zu ms=%lld", p->name,
 		  rc >= 0 && wrc == 0 ? "true" : "false", w.ops.n, mono_ms() - t0);
 	plugin_writes_free(&w);

@@ -18,16 +18,16 @@
  *
  * and reaches Vern only through the `vern` table (plugins/api.c): reads of
  * employees, units, roles, courses, completions, assignments and
- * aggregate stats; assign/unassign; log; now; config (the
- * `plugin.NAME.KEY = value` lines of the config file).
+ * aggregate stats; assign/unassign; mail (plugins/api_mail.c); log; now;
+ * config (the `plugin.NAME.KEY = value` lines of the config file).
  *
  * Every call runs in the plugin's sandbox (plugins/sandbox.h) under an
  * instruction and time budget and a memory cap; an error is logged against
  * the plugin and counted, and the server carries on. Hooks run on the
  * host's worker thread: employee changes come from the plugin_events table
  * (written with the change, by any process), statements are queued after
- * their commit. assign/unassign are buffered and written in one db_write
- * after a call returns; a failing call writes nothing. A plugin that fails
+ * their commit. assign/unassign/mail are buffered and written in one
+ * db_write after a call returns; a failing call writes (and mails) nothing. A plugin that fails
  * to load is reported and skipped; the others run. */
 #ifndef VERN_PLUGIN_HOST_H
 #define VERN_PLUGIN_HOST_H
@@ -60,6 +60,12 @@ int plugin_host_open(struct plugin_host **out, const struct config *cfg, struct 
 /* Starts the worker thread (hooks, events, the daily schedule).
  * public_url identifies employees' agents in statements. Returns 0 or -1. */
 int plugin_host_start(struct plugin_host *h, const char *public_url);
+
+/* fn(arg) is called after a commit that queued email (the server passes
+ * a function that wakes the mail sender). Without it, queued email waits
+ * for the sender's next tick. fn NULL removes it; once this returns, fn is
+ * not running and will not be called. */
+void plugin_host_set_mail_notify(struct plugin_host *h, void (*fn)(void *), void *arg);
 
 /* Stops the worker (after the call under way), drops queued statements and
  * frees everything. NULL is allowed. */

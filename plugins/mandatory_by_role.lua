@@ -16,9 +16,14 @@
 -- (default remind_days). The email reminders read it. Report "rules" shows
 -- the rules.
 --
+-- With welcome_mail = true, someone who joins gets an email with a
+-- one-click link to the first course the rules give them (in the order of
+-- RULES), so the training starts on day one without a password.
+--
 -- Settings (config file):
 --   plugin.mandatory_by_role.due_days = 30
 --   plugin.mandatory_by_role.remind_days = 14
+--   plugin.mandatory_by_role.welcome_mail = false
 
 local NAME = "mandatory_by_role"
 
@@ -48,6 +53,11 @@ end
 
 local DUE_DAYS = setting("due_days", 30)
 local REMIND_DAYS = setting("remind_days", 14)
+local WELCOME_MAIL = vern.config.welcome_mail == "true"
+if vern.config.welcome_mail ~= nil and vern.config.welcome_mail ~= "true"
+   and vern.config.welcome_mail ~= "false" then
+  error("plugin." .. NAME .. ".welcome_mail must be true or false, not " .. vern.config.welcome_mail)
+end
 local DAY = 86400
 
 local function date_of(t) return os.date("%Y-%m-%d", t) end
@@ -119,7 +129,10 @@ local function required(e)
   return need
 end
 
+-- Brings e's assignments in line with the rules; returns the set of
+-- courses newly assigned.
 local function sync(e, now)
+  local added = {}
   local existing = {}
   for _, a in ipairs(vern.assignments { employee = e.id, limit = 10000 }) do
     existing[a.course] = a
@@ -130,7 +143,7 @@ local function sync(e, now)
         vern.unassign { employee = e.id, course = course, reason = "Ikke lenger aktiv" }
       end
     end
-    return
+    return added
   end
   local today = date_of(now)
   local base = today
@@ -154,12 +167,27 @@ local function sync(e, now)
       end
       if not a or (a.plugin == NAME and (a.due ~= due or a.reason ~= reason)) then
         vern.assign { employee = e.id, course = course, due = due, reason = reason }
+        if not a then added[course] = true end
       end
     end
   end
   for course, a in pairs(existing) do
     if a.plugin == NAME and not need[course] then
       vern.unassign { employee = e.id, course = course, reason = "Ikke lenger påkrevd" }
+    end
+  end
+  return added
+end
+
+-- Emails a newcomer a link to the first course they were given.
+local function welcome(e, added)
+  for _, rule in ipairs(RULES) do
+    for _, course in ipairs(rule.courses) do
+      if added[course] then
+        local ok, why = vern.mail { employee = e.id, course = course, template = "leksjon" }
+        if not ok then vern.log("info", "no welcome email for " .. e.external_id .. ": " .. why) end
+        return
+      end
     end
   end
 end
@@ -217,7 +245,8 @@ return {
 
   on_employee = function(e, change)
     cache = {}
-    sync(e, vern.now())
+    local added = sync(e, vern.now())
+    if WELCOME_MAIL and change == "created" and e.active then welcome(e, added) end
   end,
 
   daily = function(now)
@@ -231,7 +260,8 @@ return {
       return reminders(params)
     end,
     rules = function()
-      return { rules = RULES, due_days = DUE_DAYS, remind_days = REMIND_DAYS }
+      return { rules = RULES, due_days = DUE_DAYS, remind_days = REMIND_DAYS,
+               welcome_mail = WELCOME_MAIL }
     end,
   },
 }

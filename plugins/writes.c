@@ -1,4 +1,4 @@
-/* writes.c: writing what plugin calls buffered (assign/unassign), in one
+/* writes.c: writing what plugin calls buffered (assign/unassign/mail), in one
  * db_write together with the bookkeeping of the batch (handled events,
  * the daily run), so a batch is applied whole or not at all.
  *
@@ -6,7 +6,9 @@
  * same plugin made; an assignment made by hand or by another plugin is left
  * alone. Unassign deletes only the calling plugin's own assignments. Rows
  * that vanished meanwhile (an employee or course deleted) are skipped by
- * the SQL itself, so one stale operation cannot fail the batch. */
+ * the SQL itself, so one stale operation cannot fail the batch. Emails go
+ * to the outbox (server/mail.h); one whose employee has left or lost the
+ * address since the call is skipped and logged, for the same reason. */
 #include "writes.h"
 
 #include <sqlite3.h>
@@ -16,6 +18,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "mail.h"
 
 static long long now_ms(void)
 {
@@ -122,14 +125,68 @@ static int apply_op(struct db_conn *c, const struct plugin_op *op, long long now
 	return rc;
 }
 
+/* The address of an active employee into buf, or "" when there is none. */
+static int employee_address(struct db_conn *c, long long id, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	sqlite3_stmt *st = db_stmt(c, "SELECT email FROM employees WHERE id = ? AND active = 1");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : db_step_error(c, rc, "plugin_mail_address");
+}
+
+struct mail_ctx {
+	const struct config *cfg;
+	long long now;
+	long *mailed;
+};
+
+static int apply_mail(struct db_conn *c, const struct plugin_op *op, const struct mail_ctx *m)
+{
+	char err[300], to[320];
+	int rc, queued = 1;
+	if (op->course) {
+		rc = mail_queue_lesson_in(c, m->cfg, op->employee_id, op->course, op->template_name, m->now,
+					  &queued, err, sizeof err);
+	} else {
+		const char *addr = op->to;
+		if (!addr) {
+			if ((rc = employee_address(c, op->employee_id, to, sizeof to)) != DB_OK)
+				return rc;
+			addr = to;
+		}
+		rc = addr[0] ? mail_queue_in(c, m->cfg, addr, op->subject, op->text, op->html, m->now, err,
+					     sizeof err)
+			     : DB_INVALID;
+		if (!addr[0])
+			snprintf(err, sizeof err, "no active employee with an address");
+	}
+	if (rc == DB_INVALID) { /* gone since the call: skip this one */
+		char q[400];
+		log_event(LOG_WARN, "plugin_mail_skipped", "plugin=%s employee=%lld error=%s", op->plugin,
+			  op->employee_id, log_quote(q, sizeof q, err));
+		return DB_OK;
+	}
+	if (rc == DB_OK)
+		*m->mailed += queued;
+	return rc;
+}
+
 static int commit_job(struct db_conn *c, void *arg)
 {
 	struct plugin_writes *w = arg;
 	long long now = now_ms();
-	w->assigned = w->unassigned = 0;
+	struct mail_ctx m = { w->cfg, now, &w->mailed };
+	w->assigned = w->unassigned = w->mailed = 0;
 	for (size_t i = 0; i < w->ops.n; i++) {
 		const struct plugin_op *op = &w->ops.v[i];
-		int rc = apply_op(c, op, now, op->kind == PLUGIN_OP_ASSIGN ? &w->assigned : &w->unassigned);
+		int rc = op->kind == PLUGIN_OP_MAIL ? apply_mail(c, op, &m)
+			 : apply_op(c, op, now, op->kind == PLUGIN_OP_ASSIGN ? &w->assigned : &w->unassigned);
 		if (rc != DB_OK)
 			return rc;
 	}
@@ -158,10 +215,12 @@ static int commit_job(struct db_conn *c, void *arg)
 	return DB_OK;
 }
 
-int plugin_writes_commit(struct db *db, struct plugin_writes *w, const char *what)
+int plugin_writes_commit(struct db *db, const struct config *cfg, struct plugin_writes *w,
+			 const char *what)
 {
 	if (w->ops.n == 0 && w->events_upto <= 0 && !w->daily_plugin)
 		return 0;
+	w->cfg = cfg;
 	int rc = db_write(db, commit_job, w);
 	if (rc != DB_OK) {
 		log_event(LOG_ERROR, "plugin_write_failed", "what=%s operations=%zu rc=%d", what,
@@ -171,6 +230,8 @@ int plugin_writes_commit(struct db *db, struct plugin_writes *w, const char *wha
 	if (w->assigned || w->unassigned)
 		log_event(LOG_INFO, "plugin_assignments", "what=%s operations=%zu assigned=%ld"
 			  " unassigned=%ld", what, w->ops.n, w->assigned, w->unassigned);
+	if (w->mailed)
+		log_event(LOG_INFO, "plugin_mail_queued", "what=%s emails=%ld", what, w->mailed);
 	return 0;
 }
 
@@ -180,7 +241,7 @@ void plugin_writes_reset(struct plugin_writes *w)
 	w->events_upto = 0;
 	w->daily_plugin = NULL;
 	w->daily_day[0] = '\0';
-	w->assigned = w->unassigned = 0;
+	w->assigned = w->unassigned = w->mailed = 0;
 }
 
 void plugin_writes_free(struct plugin_writes *w)

@@ -68,6 +68,14 @@ int mail_queue_lesson_in(struct db_conn *c, const struct config *cfg, long long 
 int mail_queue_in(struct db_conn *c, const struct config *cfg, const char *to, const char *subject,
 		  const char *text, const char *html, long long now_ms, char *err, size_t errsize);
 
+/* Checks an email of its own before it is queued: to is an address we
+ * send to, subject one line of UTF-8 (1..300 bytes, no control bytes),
+ * text 1..256 KB of UTF-8, html (NULL: none) as long at most. Returns 0,
+ * or -1 with err in Norwegian. mail_queue_in and mail_enqueue check the
+ * same. */
+int mail_generic_check(const char *to, const char *subject, const char *text, const char *html,
+		       char *err, size_t errsize);
+
 /* Queues one email to the employee with fresh links to every campaign
  * lesson they have not completed (the "send me a new link" form). At most
  * one such email per employee every 10 minutes. Returns 1 if queued, 0 if

@@ -253,30 +253,39 @@ int mail_enqueue_lesson(struct server *srv, long long employee_id, const char *c
 	return 0;
 }
 
-int mail_queue_in(struct db_conn *c, const struct config *cfg, const char *to, const char *subject,
-		  const char *text, const char *html, long long now_ms, char *err, size_t errsize)
+int mail_generic_check(const char *to, const char *subject, const char *text, const char *html,
+		       char *err, size_t errsize)
 {
 	err[0] = '\0';
 	if (!to || !mail_address_ok(to)) {
 		snprintf(err, errsize, "Ugyldig e-postadresse.");
-		return DB_INVALID;
+		return -1;
 	}
 	if (!subject || !subject[0] || strlen(subject) > MAIL_SUBJECT_MAX || strpbrk(subject, "\r\n") ||
 	    !utf8_valid(subject, strlen(subject))) {
 		snprintf(err, errsize, "Emnet må være én linje UTF-8 på 1 til %d byte.", MAIL_SUBJECT_MAX);
-		return DB_INVALID;
+		return -1;
 	}
 	for (const char *p = subject; *p; p++)
 		if ((unsigned char)*p < 32 || *p == 127) {
 			snprintf(err, errsize, "Emnet har et kontrolltegn.");
-			return DB_INVALID;
+			return -1;
 		}
 	if (!text || !text[0] || strlen(text) > GENERIC_BODY_MAX || !utf8_valid(text, strlen(text)) ||
 	    (html && (strlen(html) > GENERIC_BODY_MAX || !utf8_valid(html, strlen(html))))) {
 		snprintf(err, errsize, "Teksten må være UTF-8 på 1 til %d byte (og HTML-en høyst like lang).",
 			 GENERIC_BODY_MAX);
-		return DB_INVALID;
+		return -1;
 	}
+	return 0;
+}
+
+int mail_queue_in(struct db_conn *c, const struct config *cfg, const char *to, const char *subject,
+		  const char *text, const char *html, long long now_ms, char *err, size_t errsize)
+{
+	err[0] = '\0';
+	if (mail_generic_check(to, subject, text, html, err, errsize) != 0)
+		return DB_INVALID;
 	char domain[MAIL_ADDR_MAX + 1];
 	domain_of_from(cfg, domain, sizeof domain);
 	struct queue_job j = {

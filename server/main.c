@@ -212,6 +212,12 @@ static int open_db(const struct config *cfg, struct db **db)
 	return 0;
 }
 
+/* Plugins that queue email wake the sender (plugin_host_set_mail_notify). */
+static void wake_mail(void *srv)
+{
+	mail_wake(srv);
+}
+
 static int cmd_serve(struct config *cfg, int argc, char **argv)
 {
 	(void)argv;
@@ -249,6 +255,7 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	}
 	if (!srv.cfg.public_url[0])
 		snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "%s", srv.base_url);
+	plugin_host_set_mail_notify(srv.plugins, wake_mail, &srv);
 	if (srv.plugins && plugin_host_start(srv.plugins, srv.cfg.public_url) != 0)
 		log_event(LOG_ERROR, "plugins_failed", "error=\"the plugin worker did not start\"");
 	if (pidfile_write(srv.cfg.data_dir, err, sizeof(err)) != 0)
@@ -285,6 +292,7 @@ static int cmd_serve(struct config *cfg, int argc, char **argv)
 	}
 	log_event(LOG_INFO, "stopping", "signal=%s", sig == SIGINT ? "INT" : "TERM");
 	http_stop(&srv);
+	plugin_host_set_mail_notify(srv.plugins, NULL, NULL);
 	mail_stop(&srv);
 	plugin_host_close(srv.plugins);
 	srv.plugins = NULL;
