@@ -396,6 +396,18 @@ static int current_version(sqlite3 *h, int *out)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+static int version_recorded(sqlite3 *h, int version, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(h, "SELECT 1 FROM schema_version WHERE version = ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(st, 1, version);
+	int rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 int db_migrate(sqlite3 *h, char *err, size_t errsize)
 {
 	if (exec_sql(h,
@@ -419,7 +431,14 @@ int db_migrate(sqlite3 *h, char *err, size_t errsize)
 	int applied = 0;
 	for (int i = 0; i < db_migrations_count; i++) {
 		const struct db_migration *m = &db_migrations[i];
-		if (m->version <= have)
+		/* Every migration not yet recorded, not only those above the
+		 * highest: branches merged in another order may leave gaps. */
+		int done = 0;
+		if (m->version <= have && version_recorded(h, m->version, &done) != 0) {
+			snprintf(err, errsize, "cannot read schema_version: %s", sqlite3_errmsg(h));
+			return -1;
+		}
+		if (m->version <= have && done)
 			continue;
 		char msg[512];
 		if (exec_sql(h, "BEGIN IMMEDIATE", msg, sizeof(msg)) != 0 ||
