@@ -101,7 +101,7 @@ async def main(args):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     server.close()
-    await server.wait_closed()
+    handler.log.close()
 
 
 if __name__ == "__main__":

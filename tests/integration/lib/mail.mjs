@@ -58,10 +58,19 @@ export async function startSink(t, args = []) {
       if (r.code !== 0) throw new Error(`check_mime.py failed: ${r.stderr}`);
       return r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
     },
+    /** SIGTERM; SIGKILL when it has not exited after 5 s (a sink that hangs
+     * in its shutdown must not hang the test run). */
     async stop() {
-      if (proc.exitCode !== null) return;
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');
-      await new Promise((r) => proc.once('exit', r));
+      let timer;
+      const late = new Promise((r) => { timer = setTimeout(() => r('late'), 5000); });
+      if (await Promise.race([exited, late]) === 'late') {
+        proc.kill('SIGKILL');
+        await exited;
+      }
+      clearTimeout(timer);
     },
   };
   if (t) t.after(() => sink.stop());
