@@ -59,10 +59,17 @@ for bin in build/fuzz/fuzz_*; do
 	fi
 done
 
+# Two test files at a time: most of their time is spent waiting (browsers,
+# servers starting, mail going out), and every file uses its own port,
+# database and temp folders. Node without --test-concurrency runs one.
+concurrency=
+if node --help 2>/dev/null | grep -q -- '--test-concurrency'; then
+	concurrency=--test-concurrency=${TEST_CONCURRENCY:-2}
+fi
 for variant in build/vern build/asan/vern; do
 	log="$log_dir/integration_$(echo "$variant" | tr / _).log"
 	echo "== integration tests against $variant"
-	VERN_BIN="$variant" node --test --test-reporter=tap tests/integration/ >"$log" 2>&1
+	VERN_BIN="$variant" node --test $concurrency --test-reporter=tap tests/integration/ >"$log" 2>&1
 	rc=$?
 	grep -E '^ *not ok' "$log" | head -n 50
 	suite "integration ($variant)" "$rc" "$log"

@@ -312,8 +312,10 @@
   }
 
   /* The saved state is known (or there is none): videos attach, and the
-   * bookmarked page shows. */
+   * bookmarked page shows. The navigation appears only now, so a click
+   * made while the bookmark loads cannot land on the wrong page. */
   function ready(pageIndex) {
+    document.querySelectorAll('.au-js-only').forEach(function (el) { el.hidden = false; });
     document.querySelectorAll('.au-page[data-video-id]').forEach(function (section) {
       videos.push(new VideoTracker(section));
     });
@@ -644,7 +646,6 @@
   /* ---- wiring ---- */
 
   document.documentElement.classList.add('au-js');
-  document.querySelectorAll('.au-js-only').forEach(function (el) { el.hidden = false; });
   prevBtn.addEventListener('click', function () { showPage(current - 1, true); });
   nextBtn.addEventListener('click', function () { showPage(current + 1, true); });
   exitBtn.addEventListener('click', leave);
