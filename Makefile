@@ -58,6 +58,9 @@ FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_OBJS  := $(LIB_SRCS:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/migrations.o build/fuzz/obj/gen/assets.o
 FUZZ_SECONDS ?= 60
 
+# Builds run one job per processor (make run/test/bench call make again).
+JOBS := $(shell nproc 2>/dev/null || echo 2)
+
 .PHONY: all deps run test bench clean asan fuzz fuzz-build
 
 all: build/vern
@@ -160,17 +163,17 @@ deps:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
 run: deps
-	@$(MAKE) --no-print-directory node_modules/.package-lock.json build/vern build/vendor/qrcode.js
+	@$(MAKE) -j$(JOBS) --no-print-directory node_modules/.package-lock.json build/vern build/vendor/qrcode.js
 	build/vern demo
 	sh tests/mail/with_sink.sh build/vern serve --listen 127.0.0.1:8080 --demo-mode true
 
 test: deps
-	@$(MAKE) --no-print-directory build/vern asan $(UNIT_BINS) $(FUZZ_BINS) \
+	@$(MAKE) -j$(JOBS) --no-print-directory build/vern asan $(UNIT_BINS) $(FUZZ_BINS) \
 		$(if $(wildcard package.json),node_modules/.package-lock.json build/vendor/qrcode.js)
 	@sh tests/run.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory build/vern build/bench/bare_hello $(if $(wildcard tests/bench/bare_insert.c),build/bench/bare_insert)
+	@$(MAKE) -j$(JOBS) --no-print-directory build/vern build/bench/bare_hello $(if $(wildcard tests/bench/bare_insert.c),build/bench/bare_insert)
 	@bash tests/bench/run.sh
 
 clean:
