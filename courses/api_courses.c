@@ -70,6 +70,12 @@ static int param_long(struct http_request *req, const char *name, long *out)
 	return 0;
 }
 
+int courses_upload_allowed(struct http_request *req)
+{
+	struct principal p;
+	return access_require(req, ACCESS_ADMIN, &p) != 0;
+}
+
 void courses_upload(struct http_request *req)
 {
 	struct principal p;

@@ -15,6 +15,8 @@
 struct http_request;
 
 void courses_upload(struct http_request *req);
+/* The upload route's before_body: only admins get their package read. */
+int courses_upload_allowed(struct http_request *req);
 void courses_list(struct http_request *req);
 void courses_waive(struct http_request *req);
 

@@ -502,6 +502,16 @@ static int dispatch(struct mg_connection *conn)
 		goto done;
 	}
 	req.route = route;
+	int (*guard)(struct http_request *) = NULL;
+	for (const struct http_body_guard *g = http_body_guards; g->handler && !guard; g++)
+		if (g->handler == route->handler)
+			guard = g->check;
+	if (guard && guard(&req) != 0) {
+		mg_disable_keep_alive(conn); /* the unread body is not a next request */
+		if (!req.status)
+			http_send_error(&req, 500, "internal", "the request was refused without an answer");
+		goto done;
+	}
 	long limit = route->max_body == HTTP_BODY_UPLOAD ? srv->cfg.max_upload_bytes
 		     : route->max_body < 0 ? srv->cfg.max_body_bytes : route->max_body;
 	int has_body = ri->content_length > 0 ||

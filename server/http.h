@@ -59,6 +59,17 @@ struct http_route {
 	long max_body;
 };
 
+/* Checks that run before a route's body is read (authorization for routes
+ * that take large bodies, so nobody unauthorized gets a buffer of
+ * max_upload_bytes), listed in routes.c's http_body_guards[] by handler
+ * (ended by a NULL handler). check returns 0 to go on, or non-zero once it
+ * has answered; the body is then never read and the connection closes. */
+struct http_body_guard {
+	http_handler handler;
+	int (*check)(struct http_request *req);
+};
+extern const struct http_body_guard http_body_guards[];
+
 /* Paths whose clients expect another error body (SCIM under /scim/)
  * name a sender for their prefix in routes.c's http_error_formats[]
  * (ended by a NULL prefix). Every error answered on such a path, also by

@@ -123,3 +123,8 @@ const struct http_error_format http_error_formats[] = {
 	{ "/scim/", scim_http_error },
 	{ NULL, NULL },
 };
+
+const struct http_body_guard http_body_guards[] = {
+	{ courses_upload, courses_upload_allowed },
+	{ NULL, NULL },
+};

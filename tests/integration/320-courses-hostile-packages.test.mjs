@@ -4,6 +4,7 @@
 // them is left on disk. Also: who may upload.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import path from 'node:path';
 import { assertNoSanitizerFindings } from './lib/server.mjs';
 import { importZip, listTree, signIn, startCourseServer, uploadZip } from './lib/courses.mjs';
@@ -80,6 +81,26 @@ describe('hostile packages', { timeout: 240000 }, () => {
     assert.equal(res.status, 200);
     assert.deepEqual((await res.json()).courses, []);
     assert.deepEqual(listTree(path.join(ctx.dir, 'data', 'content')), []);
+  });
+
+  test('upload: the caller is checked before the body is read', async () => {
+    // 500 MB announced, 10 bytes sent: the refusal must come at once, not
+    // after the server has waited for (and buffered) the body.
+    const url = new URL(ctx.base);
+    const t0 = Date.now();
+    const answer = await new Promise((resolve, reject) => {
+      const sock = net.connect(Number(url.port), url.hostname);
+      let got = '';
+      sock.setTimeout(10000, () => { sock.destroy(); reject(new Error(`no answer; got ${JSON.stringify(got)}`)); });
+      sock.on('data', (d) => { got += d; });
+      sock.on('close', () => resolve(got));
+      sock.on('error', () => resolve(got));
+      sock.write(`POST /api/courses?filename=a.zip HTTP/1.1\r\nHost: ${url.host}\r\n` +
+        'Content-Type: application/zip\r\nContent-Length: 500000000\r\n\r\n0123456789');
+    });
+    assert.match(answer, /^HTTP\/1\.1 401 /);
+    assert.match(answer, /not_signed_in/);
+    assert.ok(Date.now() - t0 < 10000);
   });
 
   test('upload: only administrators, with the CSRF token, as a zip body', async () => {
