@@ -2,6 +2,8 @@
  * job (see admin_state.h). */
 #include "admin_state.h"
 
+#include <sodium.h>
+
 #include <stdlib.h>
 
 #include "log.h"
@@ -19,6 +21,13 @@ int admin_start(struct server *srv)
 		log_event(LOG_ERROR, "admin_start_failed", "error=\"out of memory\"");
 		return -1;
 	}
+	char err[4400];
+	if (totp_key_load(srv->cfg.data_dir, a->totp_key, err, sizeof(err)) != 0) {
+		log_event(LOG_ERROR, "admin_start_failed", "error=\"%s\"", err);
+		rate_limit_free(a->login_ip);
+		free(a);
+		return -1;
+	}
 	a->retention = retention_job_start(srv);
 	srv->admin = a;
 	return 0;
@@ -31,6 +40,7 @@ void admin_stop(struct server *srv)
 		return;
 	retention_job_stop(a->retention);
 	rate_limit_free(a->login_ip);
+	sodium_memzero(a->totp_key, sizeof(a->totp_key));
 	free(a);
 	srv->admin = NULL;
 }

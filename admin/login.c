@@ -24,6 +24,7 @@
 #include "server.h"
 #include "session.h"
 #include "totp.h"
+#include "totp_seal.h"
 #include "users.h"
 
 #define FAILURE_FLOOR_MS 350
@@ -367,7 +368,7 @@ struct pending_job {
 	unsigned char hash[32];
 	long long user_id, now_ms;
 	const char *csrf, *next;
-	const unsigned char *secret; /* enrolment secret or NULL */
+	const unsigned char *secret; /* sealed enrolment secret or NULL */
 };
 
 static int pending_write(struct db_conn *c, void *arg)
@@ -388,7 +389,7 @@ static int pending_write(struct db_conn *c, void *arg)
 	sqlite3_bind_int64(st, 2, j->user_id);
 	sqlite3_bind_text(st, 3, j->csrf, -1, SQLITE_STATIC);
 	if (j->secret)
-		sqlite3_bind_blob(st, 4, j->secret, TOTP_SECRET_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, j->secret, TOTP_SEALED_BYTES, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, j->next, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, j->now_ms);
 	sqlite3_bind_int64(st, 7, j->now_ms + LOGIN_PENDING_SECONDS * 1000LL);
@@ -401,16 +402,22 @@ static void start_second_step(struct http_request *req, int form, const struct a
 			      const char *next)
 {
 	char token[TOKEN_LEN + 1], csrf[TOKEN_LEN + 1];
-	unsigned char secret[TOTP_SECRET_BYTES];
+	unsigned char secret[TOTP_SECRET_BYTES], sealed[TOTP_SEALED_BYTES];
+	if (!req->srv->admin) {
+		http_send_error(req, 503, "unavailable", "Innlogging er ikke tilgjengelig nå.");
+		return;
+	}
 	random_token(token);
 	random_token(csrf);
 	struct pending_job j = { .user_id = a->id, .now_ms = session_now_ms(), .csrf = csrf,
-				 .next = next, .secret = a->has_totp ? NULL : secret };
-	if (!a->has_totp)
+				 .next = next, .secret = a->has_totp ? NULL : sealed };
+	if (!a->has_totp) {
 		randombytes_buf(secret, sizeof(secret));
+		totp_seal(req->srv->admin->totp_key, a->id, secret, sealed);
+		sodium_memzero(secret, sizeof(secret));
+	}
 	crypto_generichash(j.hash, sizeof(j.hash), (const unsigned char *)token, TOKEN_LEN, NULL, 0);
 	int rc = db_write(req->srv->db, pending_write, &j);
-	sodium_memzero(secret, sizeof(secret));
 	if (rc != DB_OK) {
 		sodium_memzero(token, sizeof(token));
 		http_send_error(req, 503, "storage_failed", "Innloggingen kunne ikke lagres. Prøv igjen.");

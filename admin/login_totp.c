@@ -19,6 +19,8 @@
 #include "server.h"
 #include "session.h"
 #include "totp.h"
+#include "totp_seal.h"
+#include "admin_state.h"
 
 struct pending {
 	long long id, user_id;
@@ -27,6 +29,7 @@ struct pending {
 	char username[128];
 	unsigned char secret[TOTP_SECRET_BYTES];
 	int enrol;
+	int plain;  /* the account's secret was stored unsealed: seal it now */
 	long long last_step;
 };
 
@@ -57,9 +60,17 @@ static int pending_load(struct http_request *req, struct pending *p)
 			snprintf(p->next, sizeof(p->next), "%s", (const char *)sqlite3_column_text(st, 3));
 			p->enrol = sqlite3_column_type(st, 4) != SQLITE_NULL;
 			int col = p->enrol ? 4 : 5;
-			if (sqlite3_column_bytes(st, col) == TOTP_SECRET_BYTES) {
-				memcpy(p->secret, sqlite3_column_blob(st, col), TOTP_SECRET_BYTES);
+			int u = req->srv->admin ? totp_unseal(req->srv->admin->totp_key, p->user_id,
+							      sqlite3_column_blob(st, col),
+							      (size_t)sqlite3_column_bytes(st, col), p->secret)
+						: -1;
+			if (u >= 0) {
+				p->plain = u == 1 && !p->enrol;
 				rc = 0;
+			} else {
+				log_event(LOG_WARN, "totp_secret_unreadable", "user=%lld (sealed with another"
+					  " key, or altered; `vern user totp-reset` lets the account enrol again)",
+					  p->user_id);
 			}
 			p->last_step = p->enrol ? 0 : sqlite3_column_int64(st, 6);
 			snprintf(p->username, sizeof(p->username), "%s", (const char *)sqlite3_column_text(st, 7));
@@ -99,6 +110,7 @@ void login_totp_get(struct http_request *req)
 struct accept_job {
 	const struct pending *p;
 	long long step;
+	unsigned char sealed[TOTP_SEALED_BYTES]; /* to store: enrolment, or a plain secret */
 };
 
 static int accept_write(struct db_conn *c, void *arg)
@@ -111,8 +123,8 @@ static int accept_write(struct db_conn *c, void *arg)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, j->p->user_id);
 	sqlite3_bind_int64(st, 2, j->step);
-	if (j->p->enrol)
-		sqlite3_bind_blob(st, 3, j->p->secret, TOTP_SECRET_BYTES, SQLITE_STATIC);
+	if (j->p->enrol || j->p->plain)
+		sqlite3_bind_blob(st, 3, j->sealed, TOTP_SEALED_BYTES, SQLITE_STATIC);
 	if (db_exec_stmt(c, st, "totp_accept") != DB_OK)
 		return DB_ERROR;
 	if (sqlite3_changes(db_handle(c)) == 0)
@@ -192,7 +204,9 @@ void login_totp_post(struct http_request *req)
 				&step) == 0;
 	int rc = DB_INVALID;
 	if (valid) {
-		struct accept_job j = { &p, step };
+		struct accept_job j = { &p, step, { 0 } };
+		if (p.enrol || p.plain)
+			totp_seal(req->srv->admin->totp_key, p.user_id, p.secret, j.sealed);
 		rc = db_write(req->srv->db, accept_write, &j);
 	}
 	sodium_memzero(p.secret, sizeof(p.secret));

@@ -144,6 +144,12 @@ test('an admin enrols TOTP at first sign-in; codes are checked, windowed and nev
   const stored = await sql(srv.dbPath, "SELECT totp_secret IS NOT NULL, totp_last_step FROM users WHERE username = 'admin'");
   assert.equal(stored.trim().split('|')[0], '1');
   usedSteps.set(secret, Number(stored.trim().split('|')[1]));
+  // Sealed at rest: 24-byte nonce + 20-byte secret + 16-byte tag, and the
+  // secret's bytes appear nowhere in the database.
+  const rawHex = base32Hex(secret);
+  const sealed = (await sql(srv.dbPath, "SELECT length(totp_secret), hex(totp_secret) FROM users WHERE username = 'admin'")).trim().split('|');
+  assert.equal(sealed[0], '60');
+  assert.ok(!sealed[1].includes(rawHex), 'the TOTP secret is stored in plain text');
 
   // A second sign-in asks for a code (no enrolment), and the code just used
   // is refused: no replay.
@@ -159,7 +165,28 @@ test('an admin enrols TOTP at first sign-in; codes are checked, windowed and nev
   const ok = await d.request('POST', '/api/login/totp', { json: { code: fresh }, headers: { 'X-CSRF-Token': info2.data.csrf } });
   assert.equal(ok.status, 200, ok.text);
   assert.equal((await d.get('/api/me')).data.roles.includes('admin'), true);
+
+  // A secret stored in plain text (before sealing existed) still works,
+  // and is sealed at that sign-in.
+  const step = Number((await sql(srv.dbPath, "SELECT totp_last_step FROM users WHERE username = 'admin'")).trim());
+  await sql(srv.dbPath, `UPDATE users SET totp_secret = X'${rawHex}' WHERE username = 'admin'`);
+  const e = new Client(srv.url);
+  await e.password('admin', 'admin-passord-123');
+  const info3 = await e.get('/api/login/totp');
+  const ok3 = await e.request('POST', '/api/login/totp', { json: { code: freshCode(secret, step) }, headers: { 'X-CSRF-Token': info3.data.csrf } });
+  assert.equal(ok3.status, 200, ok3.text);
+  assert.equal((await sql(srv.dbPath, "SELECT length(totp_secret) FROM users WHERE username = 'admin'")).trim(), '60');
 });
+
+/** The hex of a base32 (RFC 4648, no padding) text's bytes, upper case. */
+function base32Hex(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of text) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  let hex = '';
+  for (let i = 0; i + 8 <= bits.length; i += 8) hex += parseInt(bits.slice(i, i + 8), 2).toString(16).padStart(2, '0');
+  return hex.toUpperCase();
+}
 
 test('a leader by org role needs TOTP too; five wrong codes end the attempt', async (t) => {
   const { srv } = await setup(t);
