@@ -1019,6 +1019,12 @@ int plugin_api_open(lua_State *L, const char *name, const struct config *cfg)
 			continue;
 		lua_pushstring(L, cfg->plugin_settings[i].value);
 		lua_setfield(L, -2, key + nlen + 1);
+		/* The addresses vern.mail may write to, where the plugin's own
+		 * code cannot change them (vern.config is a plain table). */
+		if (strcmp(key + nlen + 1, "mail_to") == 0) {
+			lua_pushstring(L, cfg->plugin_settings[i].value);
+			lua_setfield(L, LUA_REGISTRYINDEX, PLUGIN_MAIL_TO_KEY);
+		}
 	}
 	lua_setfield(L, -2, "config");
 	lua_setglobal(L, "vern");

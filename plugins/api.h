@@ -108,8 +108,10 @@ void plugin_api_check_options(lua_State *L, int idx, const char *fn, const char 
 /* Local date YYYY-MM-DD of t (buf: 11 bytes). */
 const char *plugin_api_date(long long t, char *buf);
 
-/* vern.mail (api_mail.c). */
+/* vern.mail (api_mail.c). The plugin's mail_to setting is kept in the
+ * Lua registry under this key by plugin_api_open. */
 int plugin_api_mail(lua_State *L);
+#define PLUGIN_MAIL_TO_KEY "vern.mail_to"
 
 /* Option readers for the table at idx (errors name fn): a string or NULL
  * (valid while the table is on the stack); the employee option as an id

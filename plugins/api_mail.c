@@ -16,7 +16,9 @@
  * Least privilege: a plugin may write to employees, and to other addresses
  * only when the admin lists them in the plugin's settings
  * (plugin.NAME.mail_to = "personvernombud@kommune.no, ..."), so a plugin
- * cannot carry data out of Vern by email. At most MAX_MAILS emails per call.
+ * cannot carry data out of Vern by email (the list is read from the
+ * config file's copy, not from vern.config, which the plugin may change).
+ * At most MAX_MAILS emails per call.
  *
  * Like assign, the email is only buffered: plugins/writes.c queues it in
  * the outbox in the same transaction as the call's assignments, so a call
@@ -51,14 +53,14 @@ static int listed(const char *list, const char *addr)
 	return 0;
 }
 
-/* The plugin's mail_to setting (vern.config.mail_to) or NULL. */
+/* The plugin's mail_to setting (from the config file, kept in the
+ * registry: the plugin can change vern.config, not this) or NULL. */
 static const char *allowed_list(lua_State *L)
 {
 	const char *list = NULL;
-	if (lua_getglobal(L, "vern") == LUA_TTABLE && lua_getfield(L, -1, "config") == LUA_TTABLE &&
-	    lua_getfield(L, -1, "mail_to") == LUA_TSTRING)
-		list = lua_tostring(L, -1);  /* kept alive by vern.config */
-	lua_settop(L, 1);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, PLUGIN_MAIL_TO_KEY) == LUA_TSTRING)
+		list = lua_tostring(L, -1);  /* kept alive by the registry */
+	lua_pop(L, 1);
 	return list;
 }
 

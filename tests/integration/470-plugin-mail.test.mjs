@@ -45,6 +45,10 @@ return {
       try("header_injection", function() vern.mail { employee = "a1", subject = "x\\r\\nBcc: alle@k.no", text = "y" } end)
       try("no_text", function() vern.mail { employee = "a1", subject = "x" } end)
       try("bad_utf8", function() vern.mail { employee = "a1", subject = "x", text = "\\255\\254" } end)
+      try("config_changed", function()
+        vern.config.mail_to = "noen@example.org"
+        vern.mail { to = "noen@example.org", subject = "x", text = "y" }
+      end)
       try("unknown_option", function() vern.mail { employee = "a1", subject = "x", text = "y", bcc = "z" } end)
     end
   end,
@@ -116,6 +120,7 @@ b1,Bjørn Uten Epost,,HJ,,,ja,
   assert.match(tries.no_text, /Teksten/);
   assert.match(tries.bad_utf8, /Teksten/);
   assert.match(tries.unknown_option, /unknown option 'bcc'/);
+  assert.match(tries.config_changed, /noen@example.org is not an employee's address/, 'vern.config is not the allow list');
 
   const r = await h.report('mailer', 'send');
   assert.equal(r.status, 200, r.text);
