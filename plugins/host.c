@@ -108,6 +108,7 @@ struct plugin_host {
 	pthread_t worker;
 	void (*mail_notify)(void *);  /* see plugin_host_set_mail_notify */
 	void *mail_notify_arg;
+	pthread_mutex_t events_lock;  /* one round of plugin_events at a time */
 };
 
 /* Writes a batch's operations; tells the mail sender about queued email. */
@@ -699,10 +700,23 @@ static long employees_round(struct plugin_host *h, struct plugin_set *s, const l
 	return failed;
 }
 
+static long run_events_locked(struct plugin_host *h);
+
+/* Rounds run one at a time (the worker and a caller such as the test
+ * endpoint could otherwise read the same events and run their hooks
+ * twice, sending a plugin's email twice). */
 long plugin_host_run_events(struct plugin_host *h)
 {
 	if (!h || !h->db)
 		return -1;
+	pthread_mutex_lock(&h->events_lock);
+	long n = run_events_locked(h);
+	pthread_mutex_unlock(&h->events_lock);
+	return n;
+}
+
+static long run_events_locked(struct plugin_host *h)
+{
 	long long ids[BATCH], event_ids[BATCH];
 	char change_buf[BATCH][16];
 	const char *changes[BATCH];
@@ -1082,6 +1096,7 @@ int plugin_host_open(struct plugin_host **out, const struct config *cfg, struct 
 	h->db = db;
 	snprintf(h->public_url, sizeof(h->public_url), "%s", cfg->public_url);
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->events_lock, NULL);
 	pthread_cond_init(&h->wake, NULL);
 	h->set = set_load(h);
 	if (!h->set) {
@@ -1128,6 +1143,7 @@ void plugin_host_close(struct plugin_host *h)
 		log_event(LOG_WARN, "plugin_queue_dropped", "statements=%zu", dropped);
 	set_put(h, h->set);
 	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->events_lock);
 	pthread_cond_destroy(&h->wake);
 	free(h);
 }
