@@ -68,7 +68,8 @@ int mail_queue_lesson_in(struct db_conn *c, const struct config *cfg, long long 
 int mail_queue_in(struct db_conn *c, const struct config *cfg, const char *to, const char *subject,
 		  const char *text, const char *html, long long now_ms, char *err, size_t errsize);
 
-/* Checks an email of its own before it is queued: to is an address we
+/* Checks an email of its own before it is queued: to (NULL: not known
+ * yet, an employee's address read when it is queued) is an address we
  * send to, subject one line of UTF-8 (1..300 bytes, no control bytes),
  * text 1..256 KB of UTF-8, html (NULL: none) as long at most. Returns 0,
  * or -1 with err in Norwegian. mail_queue_in and mail_enqueue check the

@@ -257,7 +257,7 @@ int mail_generic_check(const char *to, const char *subject, const char *text, co
 		       char *err, size_t errsize)
 {
 	err[0] = '\0';
-	if (!to || !mail_address_ok(to)) {
+	if (to && !mail_address_ok(to)) {
 		snprintf(err, errsize, "Ugyldig e-postadresse.");
 		return -1;
 	}
@@ -284,6 +284,10 @@ int mail_queue_in(struct db_conn *c, const struct config *cfg, const char *to, c
 		  const char *text, const char *html, long long now_ms, char *err, size_t errsize)
 {
 	err[0] = '\0';
+	if (!to) {
+		snprintf(err, errsize, "Ugyldig e-postadresse.");
+		return DB_INVALID;
+	}
 	if (mail_generic_check(to, subject, text, html, err, errsize) != 0)
 		return DB_INVALID;
 	char domain[MAIL_ADDR_MAX + 1];
