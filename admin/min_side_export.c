@@ -21,6 +21,7 @@
 #include "agent.h"
 #include "db.h"
 #include "http.h"
+#include "index.h"
 #include "people.h"
 #include "retention.h"
 #include "server.h"
@@ -262,6 +263,11 @@ void min_side_export(struct http_request *req)
 	/* Recorded first, so the export shows its own audit entry. */
 	if (audit_record(req->srv, &p, p.employee_id, "export_own", "GDPR art. 15") != 0) {
 		http_send_error(req, 503, "audit_failed", "Uttrekket kunne ikke logges, og lages derfor ikke.");
+		return;
+	}
+	/* the person's statements are found through the LRS index */
+	if (lrs_index_ensure(req->srv->db, NULL) != DB_OK) {
+		http_send_error(req, 503, "storage_failed", "Uttrekket kunne ikke lages nå. Prøv igjen.");
 		return;
 	}
 	struct db_conn *c = db_reader_get(req->srv->db);

@@ -13,6 +13,7 @@
 #include "agent.h"
 #include "config.h"
 #include "db.h"
+#include "index.h"
 #include "json_text.h"
 #include "keys.h"
 #include "log.h"
@@ -113,6 +114,9 @@ static int run_batch(struct db_conn *c, void *arg)
 	long long watermark = remove || j->agent ? 0 : meta_int(c, "retention_statement_seq");
 	sqlite3_stmt *st;
 	if (j->agent) {
+		int rc = lrs_index_catch_up(c); /* the person's statements, through the index */
+		if (rc != DB_OK)
+			return rc;
 		st = db_stmt(c, "SELECT s.seq, s.full FROM statements s WHERE s.seq IN"
 				" (SELECT seq FROM statement_index WHERE kind = 3 AND value = ?1) ORDER BY s.seq LIMIT ?2");
 		if (!st)

@@ -163,6 +163,8 @@ static void auth_cache_put(const struct auth_entry *e)
  * when there is none (or it cannot be read). */
 static int auth_load(struct server *srv, const char *key, struct auth_entry *e)
 {
+	if (strlen(key) >= sizeof(e->key))
+		return -1; /* longer than any key a client is given */
 	struct db_conn *c = db_reader_get(srv->db);
 	sqlite3_stmt *st = db_stmt(c, "SELECT id, name, salt, secret_hash, scopes FROM lrs_clients WHERE key = ?");
 	int rc = -1;
@@ -174,7 +176,7 @@ static int auth_load(struct server *srv, const char *key, struct auth_entry *e)
 		    lrs_scopes_parse((const char *)sqlite3_column_text(st, 4), &e->scopes, err,
 				     sizeof(err)) == 0) {
 			e->db = srv->db;
-			snprintf(e->key, sizeof(e->key), "%s", key);
+			memcpy(e->key, key, strlen(key) + 1);
 			memcpy(e->salt, sqlite3_column_blob(st, 2), SALT_BYTES);
 			memcpy(e->hash, sqlite3_column_blob(st, 3), HASH_BYTES);
 			e->id = sqlite3_column_int64(st, 0);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "index.h"
 #include "terms.h"
 
 #define REF_DEPTH 8
@@ -127,11 +128,11 @@ int lrs_keys_of(struct db_conn *c, const struct lrs_extract *ex, const char *obj
 	return rc;
 }
 
-int lrs_keys_queue(struct lrs_key_queue *q, const struct lrs_keyset *k, long long seq)
+static int queue_reserve(struct lrs_key_queue *q, size_t more)
 {
-	if (q->n + k->n > q->cap) {
+	if (q->n + more > q->cap) {
 		size_t cap = q->cap ? q->cap : 256;
-		while (cap < q->n + k->n)
+		while (cap < q->n + more)
 			cap *= 2;
 		struct lrs_key_row *r = realloc(q->r, cap * sizeof(*r));
 		if (!r)
@@ -139,8 +140,33 @@ int lrs_keys_queue(struct lrs_key_queue *q, const struct lrs_keyset *k, long lon
 		q->r = r;
 		q->cap = cap;
 	}
+	return DB_OK;
+}
+
+int lrs_keys_queue(struct lrs_key_queue *q, const struct lrs_keyset *k, long long seq)
+{
+	if (queue_reserve(q, k->n) != DB_OK)
+		return DB_ERROR;
 	for (size_t i = 0; i < k->n; i++, q->n++)
 		q->r[q->n] = (struct lrs_key_row){ k->k[i].term, seq, k->k[i].direct, q->n };
+	return DB_OK;
+}
+
+int lrs_keys_queue_list(struct lrs_key_queue *q, const char *list, long long seq)
+{
+	for (const char *p = list; p && *p;) {
+		char *end;
+		long long v = strtoll(p, &end, 10);
+		if (end == p)
+			break;
+		if (v >= 0) {
+			if (queue_reserve(q, 1) != DB_OK)
+				return DB_ERROR;
+			q->r[q->n] = (struct lrs_key_row){ v >> 1, seq, (int)(v & 1), q->n };
+			q->n++;
+		}
+		p = end;
+	}
 	return DB_OK;
 }
 
@@ -325,6 +351,13 @@ static int delete_rows(struct db_conn *c, long long seq, const char *list)
 		rc = db_exec_stmt(c, st, "statement_keys_delete");
 	}
 	lrs_keyset_free(&old);
+	if (rc == DB_OK && !(st = db_stmt(c, "DELETE FROM statement_registrations WHERE registration = "
+					     "(SELECT registration FROM statements WHERE seq = ?1) AND seq = ?1")))
+		rc = DB_ERROR;
+	if (rc == DB_OK) {
+		sqlite3_bind_int64(st, 1, seq);
+		rc = db_exec_stmt(c, st, "statement_registration_delete");
+	}
 	return rc;
 }
 
@@ -351,8 +384,10 @@ static int read_lists(struct db_conn *c, long long seq, char **keys, char **obje
 
 int lrs_keys_forget(struct db_conn *c, long long seq)
 {
-	char *keys, *object_ref;
-	int rc = read_lists(c, seq, &keys, &object_ref);
+	char *keys = NULL, *object_ref = NULL;
+	int rc = lrs_index_catch_up(c);
+	if (rc == DB_OK)
+		rc = read_lists(c, seq, &keys, &object_ref);
 	if (rc == DB_OK)
 		rc = delete_rows(c, seq, keys);
 	free(keys);
@@ -362,8 +397,10 @@ int lrs_keys_forget(struct db_conn *c, long long seq)
 
 int lrs_keys_reindex(struct db_conn *c, long long seq, const json_t *statement)
 {
-	char *keys, *object_ref;
-	int rc = read_lists(c, seq, &keys, &object_ref);
+	char *keys = NULL, *object_ref = NULL;
+	int rc = lrs_index_catch_up(c);
+	if (rc == DB_OK)
+		rc = read_lists(c, seq, &keys, &object_ref);
 	if (rc != DB_OK) {
 		free(keys);
 		free(object_ref);
@@ -398,6 +435,8 @@ int lrs_keys_reindex(struct db_conn *c, long long seq, const json_t *statement)
 			sqlite3_bind_text(st, 2, reg, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, seq);
 		rc = db_exec_stmt(c, st, "statement_keys_list");
+		if (rc == DB_OK && reg)
+			rc = lrs_index_registration(c, reg, seq);
 	}
 	free(text);
 	lrs_key_queue_free(&q);

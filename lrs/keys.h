@@ -6,8 +6,9 @@
  * Each statement row also lists its index rows (statements.index_keys:
  * "K K K", K = term id * 2 + direct), so the rows of a statement can be
  * found without an index on seq: to inherit them, to change them, or to
- * delete them. Registrations are not terms: they are a column of
- * statements (statements.registration). */
+ * delete them, and so that they can be written later, in bulk
+ * (lrs/index.c). Registrations are not terms: they are a column of
+ * statements, indexed by statement_registrations. */
 #ifndef VERN_LRS_KEYS_H
 #define VERN_LRS_KEYS_H
 
@@ -56,6 +57,10 @@ char *lrs_keys_text(const struct lrs_keyset *k);
 /* Queues the rows of k for the statement stored at seq. Returns 0 or
  * DB_ERROR (out of memory). */
 int lrs_keys_queue(struct lrs_key_queue *q, const struct lrs_keyset *k, long long seq);
+
+/* Queues the rows of a statements.index_keys list for the statement at
+ * seq. Returns 0 or DB_ERROR (out of memory). */
+int lrs_keys_queue_list(struct lrs_key_queue *q, const char *list, long long seq);
 
 /* Writer only, after storing the statement with id and rows k: gives its
  * rows to the statements stored earlier that target it (and to those that

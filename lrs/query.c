@@ -3,7 +3,9 @@
  * Filters are answered from statement_keys (term, seq; see keys.h): the
  * most selective filter drives the walk in seq order and the others are
  * checked by primary-key lookups (a registration by the statement's
- * column), so no query scans statement JSON. Paging is
+ * column; alone, it drives the walk through statement_registrations), so
+ * no query scans statement JSON. The index is written in bulk behind the
+ * statements (index.c): a filtered query first has the writer catch up. Paging is
  * stateless: the `more` token carries the filters, the last seq returned
  * and the highest seq at the time of the first page, so statements stored
  * while a client pages never shift or join the result. */
@@ -19,6 +21,7 @@
 #include "db.h"
 #include "documents.h"
 #include "extract.h"
+#include "index.h"
 #include "json_text.h"
 #include "log.h"
 #include "multipart.h"
@@ -563,12 +566,16 @@ int lrs_query_sql(const struct lrs_query_shape *q, char *sql, size_t size)
 	const char *cmp = q->ascending ? ">" : "<";
 	/* With a filter, order and bound by the index row's seq (equal to the
 	 * statement's) so SQLite walks the index in order and never sorts. */
-	const char *seq = q->nfilters > 0 ? "d.seq" : "s.seq";
+	int by_registration = q->nfilters == 0 && q->registration;
+	const char *seq = q->nfilters > 0 ? "d.seq" : by_registration ? "r.seq" : "s.seq";
 #define ADD(...) o += (size_t)snprintf(sql + o, o < size ? size - o : 0, __VA_ARGS__)
 	if (q->nfilters > 0) {
 		ADD("SELECT s.seq, s.full, s.stored_ms FROM statement_keys d "
 		    "JOIN statements s ON s.seq = d.seq WHERE d.term = ?1%s",
 		    q->direct_only[0] ? " AND d.direct = 1" : "");
+	} else if (by_registration) {
+		ADD("SELECT s.seq, s.full, s.stored_ms FROM statement_registrations r "
+		    "JOIN statements s ON s.seq = r.seq WHERE r.registration = ?26");
 	} else {
 		ADD("SELECT s.seq, s.full, s.stored_ms FROM statements s WHERE 1");
 	}
@@ -579,7 +586,7 @@ int lrs_query_sql(const struct lrs_query_shape *q, char *sql, size_t size)
 			ADD(" AND i%d.direct = 1", i);
 		ADD(")");
 	}
-	if (q->registration)
+	if (q->registration && !by_registration)
 		ADD(" AND s.registration = ?26");
 	ADD(" AND s.voided = 0 AND %s <= ?20", seq);
 	if (q->cursor)
@@ -631,7 +638,13 @@ static int query_terms(struct db_conn *c, const struct query *q, long long *term
 static void run_query(struct lrs_ctx *x, struct query *q)
 {
 	int mine_only = !(x->client.scopes & (LRS_SCOPE_ALL | LRS_SCOPE_ALL_READ | LRS_SCOPE_STATEMENTS_READ));
-	long long consistent = lrs_now_ms();
+	long long consistent = lrs_now_ms(), last = 0;
+	/* filters read the index: it must hold what was stored until now */
+	if ((q->verb || q->activity || q->has_agent || q->registration) &&
+	    lrs_index_ensure(x->srv->db, &last) != DB_OK) {
+		lrs_send_error(x, 503, "storage_failed", "the statements could not be read");
+		return;
+	}
 	struct db_conn *c = db_reader_get(x->srv->db);
 	long long terms[3];
 	int direct[3];
@@ -641,7 +654,9 @@ static void run_query(struct lrs_ctx *x, struct query *q)
 		lrs_send_error(x, 503, "storage_failed", "the statements could not be read");
 		return;
 	}
-	if (!q->max_seq) {
+	if (!q->max_seq && last) {
+		q->max_seq = last;
+	} else if (!q->max_seq) {
 		sqlite3_stmt *m = db_stmt(c, "SELECT coalesce(max(seq), 0) FROM statements");
 		q->max_seq = m && sqlite3_step(m) == SQLITE_ROW ? sqlite3_column_int64(m, 0) : 0;
 	}

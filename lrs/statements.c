@@ -8,8 +8,8 @@
  * batch): duplicate-id checks (same content is accepted, different content
  * is 409), stored timestamps (patched into the serialised JSON, so the
  * writer never serialises), voiding, index rows (keys.c: interned terms,
- * rows inherited through StatementRefs, written sorted at the end of the
- * batch), merged activity definitions (definitions.c) and attachment
+ * rows inherited through StatementRefs; index.c writes them in bulk,
+ * behind the statements), merged activity definitions (definitions.c) and attachment
  * content. The client is answered after the commit, so a 2xx means
  * durable. */
 #include "statements.h"
@@ -25,6 +25,7 @@
 #include "db.h"
 #include "definitions.h"
 #include "extract.h"
+#include "index.h"
 #include "json_text.h"
 #include "keys.h"
 #include "log.h"
@@ -350,8 +351,8 @@ static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, con
 	}
 	long long seq = sqlite3_last_insert_rowid(db_handle(c));
 	rc = check_voiding_target(c, b, p);
-	if (rc == DB_OK)
-		rc = lrs_keys_queue(&b->keys, &keys, seq);
+	/* Its own rows are written in bulk (index.c), from its list; rows it
+	 * gives to statements stored before it are written with the batch. */
 	int targeted_by_voiding = 0;
 	if (rc == DB_OK)
 		rc = lrs_keys_share(c, &b->keys, &keys, p->id, &targeted_by_voiding);
@@ -370,6 +371,9 @@ static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, con
 	}
 
 	if (p->voiding) {
+		/* completions_on_store reads the index of earlier statements */
+		if ((rc = lrs_index_catch_up(c)) != DB_OK)
+			return rc;
 		st = db_stmt(c, "UPDATE statements SET voided = 1 WHERE id = ? AND voiding = 0");
 		if (!st)
 			return DB_ERROR;
@@ -402,12 +406,22 @@ static int store_batch(struct db_conn *c, void *arg)
 		now = last_stored_ms;
 	char when[32];
 	lrs_format_time(now, when, sizeof(when));
-	int rc = DB_OK;
+	long long through, before = 0;
+	int rc = lrs_index_through(c, &through);
+	sqlite3_stmt *st = rc == DB_OK ? db_stmt(c, "SELECT coalesce(max(seq), 0) FROM statements") : NULL;
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		before = sqlite3_column_int64(st, 0);
+	else if (rc == DB_OK)
+		rc = DB_ERROR;
+	if (st)
+		sqlite3_reset(st);
 	for (size_t i = 0; i < b->n && rc == DB_OK; i++)
 		rc = store_one(c, b, &b->items[i], when, now);
 	if (rc == DB_OK)
 		rc = lrs_keys_flush(c, &b->keys);
 	lrs_key_queue_free(&b->keys);
+	if (rc == DB_OK)
+		rc = lrs_index_after_store(c, through, before, b->n);
 	if (rc == DB_OK)
 		last_stored_ms = now;
 	return rc;

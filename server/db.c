@@ -75,6 +75,8 @@
 /* A WAL file longer than this is cut back when it is next reused. */
 #define WAL_SIZE_LIMIT (160LL * 1024 * 1024)
 #define DB_CONN_STATES 4
+/* After this long without writes the idle job (db_set_idle_job) runs. */
+#define IDLE_JOB_MS 20
 
 struct stmt_entry {
 	const char *ptr;          /* the pointer the caller passed (fast path) */
@@ -100,6 +102,7 @@ struct db_conn {
 		void (*destroy)(void *);
 	} states[DB_CONN_STATES];
 	struct db_conn *next_free;
+	struct db *owner;
 };
 
 struct db_job {
@@ -138,6 +141,9 @@ struct db {
 	pthread_mutex_t clock;
 	pthread_cond_t ccond;      /* wakes the checkpointer */
 	pthread_cond_t cdone;      /* a pass finished */
+
+	db_write_fn idle_fn;       /* see db_set_idle_job() */
+	void *idle_arg;
 
 	unsigned long long commits, jobs, checkpoints;
 };
@@ -657,25 +663,73 @@ static void request_checkpoint(struct db *db)
 	pthread_mutex_unlock(&db->clock);
 }
 
+/* Writer thread, qlock held: waits on qcond for at most ms. */
+static int wait_ms(struct db *db, long ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += ms * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	return pthread_cond_timedwait(&db->qcond, &db->qlock, &until);
+}
+
+/* Writer thread: the idle job, in a batch of its own. */
+static void run_idle_job(struct db *db)
+{
+	struct db_job job = { .fn = db->idle_fn, .arg = db->idle_arg, .rc = DB_ERROR, .next = NULL };
+	sem_init(&job.done, 0, 0);
+	pthread_mutex_lock(&db->wlock);
+	run_batch(db, &job);
+	pthread_mutex_unlock(&db->wlock);
+	if (job.rc != DB_OK)
+		log_event(LOG_WARN, "db_idle_job_failed", "rc=%d", job.rc);
+	sem_destroy(&job.done);
+}
+
+void db_set_idle_job(struct db *db, db_write_fn fn, void *arg)
+{
+	pthread_mutex_lock(&db->qlock);
+	db->idle_fn = fn;
+	db->idle_arg = arg;
+	pthread_mutex_unlock(&db->qlock);
+}
+
+int db_jobs_waiting(struct db_conn *c)
+{
+	struct db *db = c->owner;
+	if (!db || c != &db->writer)
+		return 0;
+	pthread_mutex_lock(&db->qlock);
+	int waiting = db->qhead != NULL;
+	pthread_mutex_unlock(&db->qlock);
+	return waiting;
+}
+
 static void *writer_main(void *arg)
 {
 	struct db *db = arg;
 	pthread_setname_np(pthread_self(), "vern-writer");
-	int idle_checkpointed = 1;
+	int idle_checkpointed = 1, idle_job_due = 0;
 	for (;;) {
 		int go_idle = 0;
 		pthread_mutex_lock(&db->qlock);
 		while (!db->qhead && !db->stopping && !go_idle) {
+			if (idle_job_due && db->idle_fn) {
+				if (wait_ms(db, IDLE_JOB_MS) == ETIMEDOUT && !db->qhead) {
+					idle_job_due = 0;
+					pthread_mutex_unlock(&db->qlock);
+					run_idle_job(db);
+					pthread_mutex_lock(&db->qlock);
+				}
+				continue;
+			}
+			idle_job_due = 0;
 			if (idle_checkpointed || db->wal_frames == 0 || !db->ckpt_started) {
 				pthread_cond_wait(&db->qcond, &db->qlock);
 				continue;
 			}
-			struct timespec until;
-			clock_gettime(CLOCK_MONOTONIC, &until);
-			until.tv_nsec += IDLE_CHECKPOINT_MS * 1000000L;
-			until.tv_sec += until.tv_nsec / 1000000000L;
-			until.tv_nsec %= 1000000000L;
-			if (pthread_cond_timedwait(&db->qcond, &db->qlock, &until) == ETIMEDOUT && !db->qhead)
+			if (wait_ms(db, IDLE_CHECKPOINT_MS) == ETIMEDOUT && !db->qhead)
 				go_idle = 1;
 		}
 		if (go_idle) {
@@ -686,6 +740,8 @@ static void *writer_main(void *arg)
 		}
 		if (!db->qhead && db->stopping) {
 			pthread_mutex_unlock(&db->qlock);
+			if (idle_job_due && db->idle_fn)
+				run_idle_job(db); /* what waited for a pause is not left for the next start */
 			break;
 		}
 		/* Take up to BATCH_MAX jobs; the rest wait for the next commit. */
@@ -705,6 +761,7 @@ static void *writer_main(void *arg)
 		run_batch(db, batch);
 		pthread_mutex_unlock(&db->wlock);
 		idle_checkpointed = 0;
+		idle_job_due = 1;
 	}
 	return NULL;
 }
@@ -904,6 +961,7 @@ int db_open(struct db **out, const char *path, const struct db_options *opt,
 	}
 	notice_outside_writes(&db->writer);
 	db->writer.epoch = 0;
+	db->writer.owner = db;
 	/* Readers open on demand; the first one now, so a database that
 	 * cannot be read fails here. */
 	db->max_readers = opt->read_connections > 0 ? opt->read_connections : 4;

@@ -62,6 +62,16 @@ int db_write(struct db *db, db_write_fn fn, void *arg);
  * DB_STOPPED. */
 int db_write_now(struct db *db, db_write_fn fn, void *arg);
 
+/* Sets the job the writer runs, in a transaction of its own, once writes
+ * have paused for a moment (20 ms) after a batch: work that can wait for
+ * a quiet moment, such as the LRS's bulk indexing. One job per database;
+ * fn NULL removes it. */
+void db_set_idle_job(struct db *db, db_write_fn fn, void *arg);
+
+/* Inside a job on the writer connection c: true when more jobs are queued
+ * behind the current batch (the writer is busy). 0 on other connections. */
+int db_jobs_waiting(struct db_conn *c);
+
 /* Borrow and return a read connection (blocks while all are in use;
  * waiters are served in arrival order). */
 struct db_conn *db_reader_get(struct db *db);

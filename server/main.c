@@ -31,6 +31,7 @@
 #include "../plugins/cli.h"
 #include "../plugins/host.h"
 #include "../lrs/auth.h"
+#include "../lrs/index.h"
 #include "admin_state.h"
 #include "demo_accounts.h"
 #include "retention.h"
@@ -209,6 +210,8 @@ static int open_db(const struct config *cfg, struct db **db)
 		log_event(LOG_ERROR, "db_open_failed", "db=%s error=\"%s\"", cfg->db, err);
 		return -1;
 	}
+	/* the LRS writes its query index when writes pause (lrs/index.h) */
+	db_set_idle_job(*db, lrs_index_idle, NULL);
 	return 0;
 }
 

@@ -98,6 +98,22 @@ test('statements: store', async (t) => {
     assert.equal(again.status, 400);
   });
 
+  await t.test('a large batch is found by its filters at once (the index is written behind it)', async () => {
+    const registration = randomUUID();
+    const verb = { id: `http://vern.example/verbs/bulk-${registration}` };
+    const batch = Array.from({ length: 300 }, () => statement({ verb, context: { registration } }));
+    const r = await xapi('statements', { method: 'POST', body: batch });
+    assert.equal(r.status, 200, r.text);
+    for (const q of [`registration=${registration}`, `verb=${encodeURIComponent(verb.id)}`,
+      `verb=${encodeURIComponent(verb.id)}&activity=${encodeURIComponent(batch[0].object.id)}`]) {
+      const g = await xapi(`statements?${q}&limit=500`);
+      assert.equal(g.status, 200, g.text);
+      const want = q.includes('activity') ? batch.filter((s) => s.object.id === batch[0].object.id).length : 300;
+      assert.equal(g.json.statements.length, want, q);
+      assert.ok(g.json.statements.every((s) => s.context.registration === registration), q);
+    }
+  });
+
   await t.test('a read-only client cannot write', async () => {
     const ro = lrsHandle(lrs.srv, await addLrsClient(lrs.srv, { name: 'reader', scope: 'statements/read' }));
     const r = await ro.xapi('statements', { method: 'POST', body: statement() });

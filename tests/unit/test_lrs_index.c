@@ -1,0 +1,213 @@
+/* test_lrs_index.c: the query index written in bulk behind the statements
+ * (lrs/index.c): a small batch on a quiet writer is indexed as it is
+ * stored, a larger one waits until a reader needs it (lrs_index_ensure),
+ * writes pause (the idle job) or LRS_INDEX_BULK statements wait; rows lost
+ * with the mark (a crash) are rebuilt from the statements' lists; a seq
+ * given again after its statement was deleted is indexed. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "db.h"
+#include "index.h"
+#include "keys.h"
+#include "lrs.h"
+#include "server.h"
+#include "unit.h"
+
+static struct server srv;
+static int made;
+
+#define VERB "http://adlnet.gov/expapi/verbs/experienced"
+
+/* n statements by different learners, each with its own registration. */
+static json_t *batch(int n)
+{
+	json_t *arr = json_array();
+	for (int i = 0; i < n; i++, made++) {
+		char who[64], reg[40], act[64];
+		snprintf(who, sizeof(who), "mailto:l%d@vern.test", made);
+		snprintf(reg, sizeof(reg), "00000000-0000-4000-8000-%012d", made);
+		snprintf(act, sizeof(act), "https://vern.test/a/%d", made % 7);
+		json_array_append_new(arr, json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}", "actor", "mbox",
+						     who, "verb", "id", VERB, "object", "id", act, "context",
+						     "registration", reg));
+	}
+	return arr;
+}
+
+static int store(json_t *statements)
+{
+	char err[300];
+	int rc = lrs_store_internal(&srv, statements, NULL, err, sizeof(err));
+	if (rc != 0)
+		printf("#   store: %d %s\n", rc, err);
+	json_decref(statements);
+	return rc;
+}
+
+static long long scalar(const char *sql)
+{
+	struct db_conn *c = db_reader_get(srv.db);
+	sqlite3_stmt *st = db_stmt(c, sql);
+	long long v = -1;
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	db_reader_put(srv.db, c);
+	return v;
+}
+
+static long long mark(void)
+{
+	return scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lrs_indexed_through'");
+}
+
+static long long max_seq(void)
+{
+	return scalar("SELECT max(seq) FROM statements");
+}
+
+/* Every statement up to the mark has exactly the rows its list names, and
+ * its registration row; none after it has any (they wait). */
+static void check_index_matches_lists(void)
+{
+	long long listed = 0, through = mark();
+	struct db_conn *c = db_reader_get(srv.db);
+	sqlite3_stmt *st = db_stmt(c, "SELECT index_keys FROM statements WHERE seq <= ?");
+	sqlite3_bind_int64(st, 1, through);
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		for (const char *p = (const char *)sqlite3_column_text(st, 0); p && *p;) {
+			char *end;
+			(void)strtoll(p, &end, 10);
+			if (end == p)
+				break;
+			listed++;
+			p = end;
+		}
+	db_reader_put(srv.db, c);
+	CHECK(listed == scalar("SELECT count(*) FROM statement_keys"));
+	CHECK(scalar("SELECT count(*) FROM statement_registrations") ==
+	      scalar("SELECT count(*) FROM statements WHERE registration IS NOT NULL AND seq <= "
+		     "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lrs_indexed_through')"));
+	CHECK(scalar("SELECT count(*) FROM statement_registrations r JOIN statements s ON s.seq = r.seq "
+		     "WHERE s.registration IS NOT r.registration") == 0);
+}
+
+static void small_batch_indexed_at_once(void)
+{
+	CHECK(store(batch(3)) == 0);
+	CHECK(mark() == max_seq());
+	check_index_matches_lists();
+}
+
+static void large_batch_waits_for_a_reader(void)
+{
+	long long before = max_seq();
+	CHECK(store(batch(200)) == 0);
+	CHECK(max_seq() == before + 200);
+	CHECK(mark() == before);
+	CHECK(scalar("SELECT count(*) FROM statement_keys WHERE seq > "
+		     "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lrs_indexed_through')") == 0);
+	long long seen = 0;
+	CHECK(lrs_index_ensure(srv.db, &seen) == DB_OK);
+	CHECK(seen == before + 200);
+	CHECK(mark() == max_seq());
+	check_index_matches_lists();
+	/* the view other modules read finds them */
+	CHECK(scalar("SELECT count(*) FROM statement_index WHERE kind = 1 AND value = '" VERB "'") == 203);
+}
+
+static int exec_job(struct db_conn *c, void *arg)
+{
+	return sqlite3_exec(db_handle(c), arg, NULL, NULL, NULL) == SQLITE_OK ? DB_OK : DB_ERROR;
+}
+
+static void rebuilt_after_losing_rows(void)
+{
+	/* as after a crash: rows after seq 100 were never written */
+	CHECK(db_write(srv.db, exec_job,
+		       "DELETE FROM statement_keys WHERE seq > 100;"
+		       "DELETE FROM statement_registrations WHERE seq > 100;"
+		       "UPDATE meta SET value = '100' WHERE key = 'lrs_indexed_through'") == DB_OK);
+	CHECK(mark() == 100);
+	CHECK(lrs_index_ensure(srv.db, NULL) == DB_OK);
+	CHECK(mark() == max_seq());
+	check_index_matches_lists();
+}
+
+static int forget_last(struct db_conn *c, void *arg)
+{
+	long long seq = *(long long *)arg;
+	int rc = lrs_keys_forget(c, seq);
+	sqlite3_stmt *st = rc == DB_OK ? db_stmt(c, "DELETE FROM statements WHERE seq = ?") : NULL;
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, seq);
+	return db_exec_stmt(c, st, "test_delete");
+}
+
+static void reused_seq_is_indexed(void)
+{
+	long long last = max_seq();
+	CHECK(mark() == last);
+	CHECK(db_write(srv.db, forget_last, &last) == DB_OK);
+	CHECK(max_seq() == last - 1);
+	check_index_matches_lists();
+	CHECK(store(batch(100)) == 0); /* the first of them is given seq last again */
+	CHECK(lrs_index_ensure(srv.db, NULL) == DB_OK);
+	CHECK(mark() == max_seq());
+	check_index_matches_lists();
+	CHECK(scalar("SELECT count(*) FROM statement_keys WHERE seq = (SELECT max(seq) - 99 FROM statements)") > 0);
+}
+
+static void idle_writer_catches_up(void)
+{
+	db_set_idle_job(srv.db, lrs_index_idle, NULL);
+	CHECK(store(batch(150)) == 0);
+	for (int i = 0; i < 200 && mark() != max_seq(); i++)
+		usleep(10000);
+	CHECK(mark() == max_seq());
+	check_index_matches_lists();
+	db_set_idle_job(srv.db, NULL, NULL);
+}
+
+static void bulk_when_many_wait(void)
+{
+	long long start = max_seq();
+	for (int i = 0; i < LRS_INDEX_BULK / 500 + 2; i++)
+		CHECK(store(batch(500)) == 0);
+	CHECK(max_seq() - start >= LRS_INDEX_BULK);
+	CHECK(mark() > start);
+	CHECK(max_seq() - mark() < LRS_INDEX_BULK);
+	check_index_matches_lists();
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/vern-lrs-index-XXXXXX", path[256], err[256];
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/vern.db", dir);
+	config_defaults(&srv.cfg);
+	snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "http://vern.test");
+	struct db_options opt = { 5000, 2 };
+	if (db_open(&srv.db, path, &opt, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	UNIT_RUN(small_batch_indexed_at_once);
+	UNIT_RUN(large_batch_waits_for_a_reader);
+	UNIT_RUN(rebuilt_after_losing_rows);
+	UNIT_RUN(reused_seq_is_indexed);
+	UNIT_RUN(idle_writer_catches_up);
+	UNIT_RUN(bulk_when_many_wait);
+	db_close(srv.db);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return unit_done();
+}
