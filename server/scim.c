@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "db.h"
+#include "log.h"
 #include "scim_token.h"
 #include "server.h"
 
@@ -480,4 +482,67 @@ void scim_dispatch(struct http_request *req)
 	} else {
 		scim_send_error(req, 404, NULL, "no such SCIM resource");
 	}
+}
+
+/* ---- the shared write and read of one resource ---- */
+
+int scim_refuse(struct scim_answer *a, int status, const char *scim_type, const char *fmt, ...)
+{
+	a->status = status;
+	a->scim_type = scim_type;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->detail, sizeof(a->detail), fmt, ap);
+	va_end(ap);
+	return DB_INVALID;
+}
+
+void scim_send_stored(struct http_request *req, const struct scim_kind *k, int status, const char *id,
+		      const struct scim_projection *proj)
+{
+	char base[CONFIG_STR_MAX + 16];
+	scim_base_url(req, base, sizeof(base));
+	struct db_conn *c = db_reader_get(req->srv->db);
+	sqlite3_stmt *st = db_stmt(c, k->select_by_id);
+	json_t *res = NULL;
+	if (st) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			res = k->render(c, st, base, proj);
+	}
+	db_reader_put(req->srv->db, c);
+	if (!res) {
+		scim_send_error(req, 404, NULL, "no %s %.64s", k->noun, id);
+		return;
+	}
+	json_t *out = scim_project(proj, res);
+	char loc[CONFIG_STR_MAX + 128];
+	snprintf(loc, sizeof(loc), "Location: %s/%s/%s\r\n", base, k->collection, id);
+	scim_send(req, status, out, status == 201 ? loc : NULL);
+	json_decref(out);
+	json_decref(res);
+}
+
+void scim_run_job(struct http_request *req, const struct scim_kind *k, void *job, int op,
+		  int ok_status, const struct scim_projection *proj)
+{
+	struct scim_answer *a = job;
+	int rc = db_write(req->srv->db, k->run, job);
+	if (rc == DB_INVALID) {
+		scim_send_error(req, a->status ? a->status : 400, a->scim_type, "%s", a->detail);
+		return;
+	}
+	if (rc == DB_CONFLICT) {
+		scim_send_error(req, 409, "uniqueness", "the %s conflicts with an existing one", k->noun);
+		return;
+	}
+	if (rc != DB_OK) {
+		scim_send_error(req, 503, NULL, "the change could not be stored; try again");
+		return;
+	}
+	log_event(LOG_INFO, k->event, "op=%s id=%s", k->ops[op], a->id_out);
+	if (ok_status == 204)
+		http_send(req, 204, SCIM_MEDIA_TYPE, "", 0, NULL);
+	else
+		scim_send_stored(req, k, ok_status, a->id_out, proj);
 }

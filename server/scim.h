@@ -18,7 +18,9 @@
 #define VERN_SCIM_H
 
 #include <jansson.h>
+#include <sqlite3.h>
 
+#include "db.h"
 #include "http.h"
 #include "scim_filter.h"
 #include "scim_schema.h"
@@ -91,11 +93,47 @@ json_t *scim_list_response(long total, long start, json_t *resources);
 /* A random SCIM id (UUID v4 text, 36 characters + NUL). */
 void scim_new_id(char out[37]);
 
+/* What a SCIM write job answers: the first member of each resource's
+ * job. */
+struct scim_answer {
+	int status;                 /* HTTP status of a refusal */
+	const char *scim_type;
+	char detail[400];
+	char id_out[37];            /* the id of the resource written */
+};
+
+/* In a writer job: records a refusal in a and returns DB_INVALID. */
+int scim_refuse(struct scim_answer *a, int status, const char *scim_type, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+struct db_conn;
+/* What the shared handlers need to know of a resource type. */
+struct scim_kind {
+	const char *noun;           /* "user": in messages */
+	const char *event;          /* "scim_user": the log event of a change */
+	const char *collection;     /* "Users": Location */
+	const char *select_by_id;   /* SQL: the row render reads, WHERE the SCIM id = ?1 */
+	json_t *(*render)(struct db_conn *c, sqlite3_stmt *st, const char *base,
+			  const struct scim_projection *proj);
+	db_write_fn run;            /* the writer job (its arg starts with a scim_answer) */
+	const char *const *ops;     /* op names by the job's op number, for the log */
+};
+
+/* Answers with the stored resource id as the projection shows it (201:
+ * with Location), or 404. */
+void scim_send_stored(struct http_request *req, const struct scim_kind *k, int status, const char *id,
+		      const struct scim_projection *proj);
+
+/* Runs job (op: its op number) on the writer and answers: the refusal
+ * it recorded, 409 on a uniqueness conflict, 503 when it could not be
+ * stored; else ok_status, empty (204) or with the stored resource. */
+void scim_run_job(struct http_request *req, const struct scim_kind *k, void *job, int op,
+		  int ok_status, const struct scim_projection *proj);
+
 /* Request handlers; id is NULL for the collection. */
 void scim_users(struct http_request *req, const char *id);
 void scim_groups(struct http_request *req, const char *id);
 
-struct db_conn;
 /* In a writer job: takes emp out of every group, and the roles those
  * groups gave (a deleted SCIM user). */
 int scim_groups_drop_member(struct db_conn *c, long long emp);

@@ -31,28 +31,12 @@
 enum group_op { G_CREATE, G_REPLACE, G_PATCH, G_DELETE };
 
 struct group_job {
+	struct scim_answer a;        /* first: what the job answers */
 	enum group_op op;
 	const char *scim_id;
 	json_t *doc;                /* create, replace */
 	const json_t *patch;
-	int status;
-	const char *scim_type;
-	char detail[400];
-	char id_out[37];
 };
-
-static int refuse(struct group_job *j, int status, const char *scim_type, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int refuse(struct group_job *j, int status, const char *scim_type, const char *fmt, ...)
-{
-	j->status = status;
-	j->scim_type = scim_type;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(j->detail, sizeof(j->detail), fmt, ap);
-	va_end(ap);
-	return DB_INVALID;
-}
 
 /* ---- employee id sets (sorted, unique) ---- */
 
@@ -184,7 +168,7 @@ static int load_group(struct db_conn *c, struct group_job *j, struct group *g)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, j->scim_id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW)
-		return refuse(j, 404, NULL, "no group %.64s", j->scim_id);
+		return scim_refuse(&j->a, 404, NULL, "no group %.64s", j->scim_id);
 	g->id = sqlite3_column_int64(st, 0);
 	g->role_id = sqlite3_column_int64(st, 3);
 	g->doc = json_pack("{s:s}", "displayName", sqlite3_column_text(st, 1));
@@ -220,13 +204,13 @@ static int resolve_members(struct db_conn *c, struct group_job *j, const json_t 
 		const char *type = json_string_value(json_object_get(m, "type"));
 		const char *value = json_string_value(json_object_get(m, "value"));
 		if (type && strcasecmp(type, "Group") == 0)
-			return refuse(j, 400, "invalidValue", "groups cannot be members of groups in Vern");
+			return scim_refuse(&j->a, 400, "invalidValue", "groups cannot be members of groups in Vern");
 		if (!value || !*value)
-			return refuse(j, 400, "invalidValue", "every member needs a value (a user id)");
+			return scim_refuse(&j->a, 400, "invalidValue", "every member needs a value (a user id)");
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_ROW)
-			return refuse(j, 400, "invalidValue", "member %.64s is not a known user", value);
+			return scim_refuse(&j->a, 400, "invalidValue", "member %.64s is not a known user", value);
 		if (ids_add(out, sqlite3_column_int64(st, 0)) != 0)
 			return DB_ERROR;
 	}
@@ -238,12 +222,12 @@ static int check_doc(struct group_job *j, const json_t *doc)
 {
 	const char *name = json_string_value(json_object_get(doc, "displayName"));
 	if (!name || !*name)
-		return refuse(j, 400, "invalidValue", "displayName is required");
+		return scim_refuse(&j->a, 400, "invalidValue", "displayName is required");
 	if (strlen(name) > MAX_NAME)
-		return refuse(j, 400, "invalidValue", "displayName is longer than %d bytes", MAX_NAME);
+		return scim_refuse(&j->a, 400, "invalidValue", "displayName is longer than %d bytes", MAX_NAME);
 	const json_t *ext = json_object_get(doc, "externalId");
 	if (ext && json_string_length(ext) > MAX_NAME)
-		return refuse(j, 400, "invalidValue", "externalId is longer than %d bytes", MAX_NAME);
+		return scim_refuse(&j->a, 400, "invalidValue", "externalId is longer than %d bytes", MAX_NAME);
 	return 0;
 }
 
@@ -276,7 +260,7 @@ static int save_group(struct db_conn *c, struct group_job *j, struct group *g, c
 		sqlite3_bind_int64(st, 4, role);
 	sqlite3_bind_int64(st, 5, now);
 	if (!g->id)
-		sqlite3_bind_text(st, 6, j->id_out, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, j->a.id_out, -1, SQLITE_STATIC);
 	int rc = db_exec_stmt(c, st, "scim_group_save");
 	if (rc != DB_OK)
 		return rc;
@@ -325,14 +309,14 @@ static int group_job_run(struct db_conn *c, void *arg)
 	int rc;
 	if (j->op == G_CREATE) {
 		memset(&g, 0, sizeof(g));
-		scim_new_id(j->id_out);
+		scim_new_id(j->a.id_out);
 		rc = resolve_members(c, j, j->doc, &want);
 		if (rc == DB_OK)
 			rc = save_group(c, j, &g, j->doc, &want);
 		free(want.v);
 		return rc;
 	}
-	snprintf(j->id_out, sizeof(j->id_out), "%s", j->scim_id);
+	snprintf(j->a.id_out, sizeof(j->a.id_out), "%s", j->scim_id);
 	rc = load_group(c, j, &g);
 	if (rc == DB_OK && j->op == G_DELETE) {
 		sqlite3_stmt *st = db_stmt(c, "DELETE FROM scim_groups WHERE id = ?");
@@ -351,7 +335,7 @@ static int group_job_run(struct db_conn *c, void *arg)
 			const char *type = NULL;
 			int st = scim_patch_apply(&scim_group_type, doc, j->patch, &type, err, sizeof(err));
 			if (st)
-				rc = refuse(j, st, type, "%s", err);
+				rc = scim_refuse(&j->a, st, type, "%s", err);
 		}
 		if (rc == DB_OK)
 			rc = resolve_members(c, j, doc, &want);
@@ -396,32 +380,6 @@ static json_t *render(struct db_conn *c, sqlite3_stmt *st, const char *base, int
 		"lastModified", scim_time(sqlite3_column_int64(st, 5), modified, sizeof(modified)),
 		"location", base, "/Groups/", id));
 	return res;
-}
-
-static void send_group(struct http_request *req, int status, const char *id,
-		       const struct scim_projection *proj)
-{
-	char base[CONFIG_STR_MAX + 16];
-	scim_base_url(req, base, sizeof(base));
-	struct db_conn *c = db_reader_get(req->srv->db);
-	sqlite3_stmt *st = db_stmt(c, GROUP_SELECT " WHERE scim_id = ?");
-	json_t *res = NULL;
-	if (st) {
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			res = render(c, st, base, scim_projection_wants(proj, "members"));
-	}
-	db_reader_put(req->srv->db, c);
-	if (!res) {
-		scim_send_error(req, 404, NULL, "no group %.64s", id);
-		return;
-	}
-	json_t *out = scim_project(proj, res);
-	char loc[CONFIG_STR_MAX + 128];
-	snprintf(loc, sizeof(loc), "Location: %s/Groups/%s\r\n", base, id);
-	scim_send(req, status, out, status == 201 ? loc : NULL);
-	json_decref(out);
-	json_decref(res);
 }
 
 static const struct scim_filter *indexed_eq(const struct scim_filter *f)
@@ -493,38 +451,27 @@ static void list_groups(struct http_request *req, const struct scim_projection *
 
 /* ---- the handler ---- */
 
-static void run_job(struct http_request *req, struct group_job *j, int ok_status,
-		    const struct scim_projection *proj)
+static json_t *render_stored(struct db_conn *c, sqlite3_stmt *st, const char *base,
+			     const struct scim_projection *proj)
 {
-	int rc = db_write(req->srv->db, group_job_run, j);
-	if (rc == DB_INVALID) {
-		scim_send_error(req, j->status ? j->status : 400, j->scim_type, "%s", j->detail);
-		return;
-	}
-	if (rc == DB_CONFLICT) {
-		scim_send_error(req, 409, "uniqueness", "the group conflicts with an existing one");
-		return;
-	}
-	if (rc != DB_OK) {
-		scim_send_error(req, 503, NULL, "the change could not be stored; try again");
-		return;
-	}
-	static const char *const names[] = { "create", "replace", "patch", "delete" };
-	log_event(LOG_INFO, "scim_group", "op=%s id=%s", names[j->op], j->id_out);
-	if (ok_status == 204)
-		http_send(req, 204, SCIM_MEDIA_TYPE, "", 0, NULL);
-	else
-		send_group(req, ok_status, j->id_out, proj);
+	return render(c, st, base, scim_projection_wants(proj, "members"));
 }
+
+static const char *const group_ops[] = { "create", "replace", "patch", "delete" };
+static const struct scim_kind group_kind = {
+	.noun = "group", .event = "scim_group", .collection = "Groups",
+	.select_by_id = GROUP_SELECT " WHERE scim_id = ?1",
+	.render = render_stored, .run = group_job_run, .ops = group_ops,
+};
 
 static json_t *doc_from(struct http_request *req, const json_t *body, struct group_job *j)
 {
 	const char *type = NULL;
-	json_t *doc = scim_doc_from_body(&scim_group_type, body, &type, j->detail, sizeof(j->detail));
+	json_t *doc = scim_doc_from_body(&scim_group_type, body, &type, j->a.detail, sizeof(j->a.detail));
 	if (!doc)
-		scim_send_error(req, 400, type, "%s", j->detail);
+		scim_send_error(req, 400, type, "%s", j->a.detail);
 	else if (check_doc(j, doc)) {
-		scim_send_error(req, j->status, j->scim_type, "%s", j->detail);
+		scim_send_error(req, j->a.status, j->a.scim_type, "%s", j->a.detail);
 		json_decref(doc);
 		doc = NULL;
 	}
@@ -546,27 +493,27 @@ void scim_groups(struct http_request *req, const char *id)
 	} else if (!id && req->method == HTTP_POST) {
 		if ((body = scim_read_body(req)) && (j.doc = doc_from(req, body, &j))) {
 			j.op = G_CREATE;
-			run_job(req, &j, 201, &proj);
+			scim_run_job(req, &group_kind, &j, j.op, 201, &proj);
 		}
 	} else if (!id) {
 		scim_send_error(req, 405, NULL, "use GET or POST on /Groups");
 	} else if (get) {
-		send_group(req, 200, id, &proj);
+		scim_send_stored(req, &group_kind, 200, id, &proj);
 	} else if (req->method == HTTP_PUT) {
 		if ((body = scim_read_body(req)) && (j.doc = doc_from(req, body, &j))) {
 			j.op = G_REPLACE;
-			run_job(req, &j, 200, &proj);
+			scim_run_job(req, &group_kind, &j, j.op, 200, &proj);
 		}
 	} else if (req->method == HTTP_PATCH) {
 		if ((body = scim_read_body(req))) {
 			j.op = G_PATCH;
 			j.patch = body;
 			/* RFC 7644 3.5.2: 200 with the group when attributes are asked for. */
-			run_job(req, &j, proj.paths ? 200 : 204, &proj);
+			scim_run_job(req, &group_kind, &j, j.op, proj.paths ? 200 : 204, &proj);
 		}
 	} else if (req->method == HTTP_DELETE) {
 		j.op = G_DELETE;
-		run_job(req, &j, 204, &proj);
+		scim_run_job(req, &group_kind, &j, j.op, 204, &proj);
 	} else {
 		scim_send_error(req, 405, NULL, "use GET, PUT, PATCH or DELETE on a group");
 	}

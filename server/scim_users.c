@@ -45,29 +45,12 @@
 enum user_op { U_CREATE, U_REPLACE, U_PATCH, U_DELETE };
 
 struct user_job {
+	struct scim_answer a;        /* first: what the job answers */
 	enum user_op op;
 	const char *scim_id;        /* replace, patch, delete */
 	json_t *doc;                /* create, replace: the new document */
 	const json_t *patch;        /* patch: the PatchOp body */
-	/* answers */
-	int status;                 /* HTTP status of a refusal */
-	const char *scim_type;
-	char detail[400];
-	char id_out[37];
 };
-
-static int refuse(struct user_job *j, int status, const char *scim_type, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int refuse(struct user_job *j, int status, const char *scim_type, const char *fmt, ...)
-{
-	j->status = status;
-	j->scim_type = scim_type;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(j->detail, sizeof(j->detail), fmt, ap);
-	va_end(ap);
-	return DB_INVALID;
-}
 
 static const char *str(const json_t *obj, const char *key)
 {
@@ -87,17 +70,17 @@ static int check_doc(struct user_job *j, const json_t *doc)
 {
 	const char *user = str(doc, "userName");
 	if (!user)
-		return refuse(j, 400, "invalidValue", "userName is required");
+		return scim_refuse(&j->a, 400, "invalidValue", "userName is required");
 	if (strlen(user) > MAX_ID)
-		return refuse(j, 400, "invalidValue", "userName is longer than %d bytes", MAX_ID);
+		return scim_refuse(&j->a, 400, "invalidValue", "userName is longer than %d bytes", MAX_ID);
 	const json_t *ext = json_object_get(doc, "externalId");
 	if (ext && (!json_string_length(ext) || json_string_length(ext) > MAX_ID))
-		return refuse(j, 400, "invalidValue", "externalId must be 1-%d bytes", MAX_ID);
+		return scim_refuse(&j->a, 400, "invalidValue", "externalId must be 1-%d bytes", MAX_ID);
 	const char *k;
 	const json_t *v;
 	json_object_foreach((json_t *)doc, k, v)
 		if (json_is_array(v) && json_array_size(v) > SCIM_MAX_VALUES)
-			return refuse(j, 400, "invalidValue", "%s holds more than %d values", k,
+			return scim_refuse(&j->a, 400, "invalidValue", "%s holds more than %d values", k,
 				      SCIM_MAX_VALUES);
 	return 0;
 }
@@ -215,7 +198,7 @@ static int unit_for(struct db_conn *c, struct user_job *j, const char *dept, cha
 	char err[200];
 	int rc = people_unit_upsert(c, dept, dept, NULL, 0, err, sizeof(err));
 	if (rc == DB_INVALID)
-		return refuse(j, 400, "invalidValue", "department: %s", err);
+		return scim_refuse(&j->a, 400, "invalidValue", "department: %s", err);
 	if (rc == DB_OK)
 		*out = strdup(dept);
 	return rc;
@@ -240,9 +223,9 @@ static int manager_for(struct db_conn *c, struct user_job *j, const char *value,
 		found = sqlite3_step(st) == SQLITE_ROW;
 	}
 	if (!found)
-		return refuse(j, 400, "invalidValue", "manager %.64s is not a known user", value);
+		return scim_refuse(&j->a, 400, "invalidValue", "manager %.64s is not a known user", value);
 	if (self && sqlite3_column_int64(st, 1) == self)
-		return refuse(j, 400, "invalidValue", "a user cannot be their own manager");
+		return scim_refuse(&j->a, 400, "invalidValue", "a user cannot be their own manager");
 	*out = dup_col(st, 0);
 	return DB_OK;
 }
@@ -285,7 +268,7 @@ static int save_employee(struct db_conn *c, struct user_job *j, long long emp, c
 		char err[200];
 		rc = people_employee_upsert(c, &p, &change, err, sizeof(err));
 		if (rc == DB_INVALID)
-			refuse(j, 400, "invalidValue", "%s", err);
+			scim_refuse(&j->a, 400, "invalidValue", "%s", err);
 	}
 	free(unit);
 	free(manager);
@@ -312,7 +295,7 @@ static int load_user(struct db_conn *c, struct user_job *j, struct loaded *u)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, j->scim_id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW)
-		return refuse(j, 404, NULL, "no user %.64s", j->scim_id);
+		return scim_refuse(&j->a, 404, NULL, "no user %.64s", j->scim_id);
 	u->emp = sqlite3_column_int64(st, 0);
 	snprintf(u->ext_id, sizeof(u->ext_id), "%s", sqlite3_column_text(st, 1));
 	u->doc = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
@@ -328,7 +311,7 @@ static int user_name_taken(struct db_conn *c, struct user_job *j, const char *us
 	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, emp);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		return refuse(j, 409, "uniqueness", "userName %.128s is taken", user);
+		return scim_refuse(&j->a, 409, "uniqueness", "userName %.128s is taken", user);
 	return DB_OK;
 }
 
@@ -364,7 +347,7 @@ static int store_row(struct db_conn *c, struct user_job *j, long long emp, const
 		sqlite3_bind_int64(st, 6, now);
 		rc = db_exec_stmt(c, st, insert ? "scim_user_insert" : "scim_user_update");
 		if (rc == DB_CONFLICT)
-			rc = refuse(j, 409, "uniqueness", "the user conflicts with an existing one");
+			rc = scim_refuse(&j->a, 409, "uniqueness", "the user conflicts with an existing one");
 	}
 	free(text);
 	return rc;
@@ -386,7 +369,7 @@ static int find_adoptee(struct db_conn *c, struct user_job *j, const json_t *doc
 		sqlite3_bind_text(st, 1, ext, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			if (sqlite3_column_int(st, 1))
-				return refuse(j, 409, "uniqueness", "a user with externalId %.128s exists", ext);
+				return scim_refuse(&j->a, 409, "uniqueness", "a user with externalId %.128s exists", ext);
 			*emp = sqlite3_column_int64(st, 0);
 			snprintf(ext_id, size, "%s", ext);
 			return DB_OK;
@@ -422,9 +405,9 @@ static int create_user(struct db_conn *c, struct user_job *j)
 		rc = find_adoptee(c, j, doc, &emp, ext_id, sizeof(ext_id));
 	if (rc != DB_OK)
 		return rc;
-	scim_new_id(j->id_out);
+	scim_new_id(j->a.id_out);
 	if (!emp)
-		snprintf(ext_id, sizeof(ext_id), "%s", str(doc, "externalId") ? str(doc, "externalId") : j->id_out);
+		snprintf(ext_id, sizeof(ext_id), "%s", str(doc, "externalId") ? str(doc, "externalId") : j->a.id_out);
 	int active = take_active(doc, 1);
 	rc = save_employee(c, j, emp, ext_id, NULL, doc, active);
 	if (rc == DB_OK && !emp) {
@@ -437,7 +420,7 @@ static int create_user(struct db_conn *c, struct user_job *j)
 		emp = sqlite3_column_int64(st, 0);
 	}
 	if (rc == DB_OK)
-		rc = store_row(c, j, emp, j->id_out, doc, 1);
+		rc = store_row(c, j, emp, j->a.id_out, doc, 1);
 	return rc;
 }
 
@@ -455,7 +438,7 @@ static int change_user(struct db_conn *c, struct user_job *j)
 		const char *type = NULL;
 		int st = scim_patch_apply(&scim_user_type, doc, j->patch, &type, err, sizeof(err));
 		if (st)
-			rc = refuse(j, st, type, "%s", err);
+			rc = scim_refuse(&j->a, st, type, "%s", err);
 	} else {
 		doc = json_incref(j->doc);
 	}
@@ -498,7 +481,7 @@ static int user_job_run(struct db_conn *c, void *arg)
 {
 	struct user_job *j = arg;
 	if (j->op != U_CREATE)
-		snprintf(j->id_out, sizeof(j->id_out), "%s", j->scim_id);
+		snprintf(j->a.id_out, sizeof(j->a.id_out), "%s", j->scim_id);
 	switch (j->op) {
 	case U_CREATE: return create_user(c, j);
 	case U_DELETE: return delete_user(c, j);
@@ -561,33 +544,6 @@ static json_t *render(struct db_conn *c, sqlite3_stmt *st, const char *base)
 		"lastModified", scim_time(sqlite3_column_int64(st, 3), modified, sizeof(modified)),
 		"location", base, "/Users/", id));
 	return res;
-}
-
-/* Answers with the stored user id (after a write). */
-static void send_user(struct http_request *req, int status, const char *id,
-		      const struct scim_projection *proj)
-{
-	char base[CONFIG_STR_MAX + 16];
-	scim_base_url(req, base, sizeof(base));
-	struct db_conn *c = db_reader_get(req->srv->db);
-	sqlite3_stmt *st = db_stmt(c, USER_SELECT " WHERE s.scim_id = ?");
-	json_t *res = NULL;
-	if (st) {
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			res = render(c, st, base);
-	}
-	db_reader_put(req->srv->db, c);
-	if (!res) {
-		scim_send_error(req, 404, NULL, "no user %.64s", id);
-		return;
-	}
-	json_t *out = scim_project(proj, res);
-	char loc[CONFIG_STR_MAX + 128];
-	snprintf(loc, sizeof(loc), "Location: %s/Users/%s\r\n", base, id);
-	scim_send(req, status, out, status == 201 ? loc : NULL);
-	json_decref(out);
-	json_decref(res);
 }
 
 /* The first `attr eq "value"` on the top-level "and" chain that an index
@@ -661,29 +617,19 @@ static void list_users(struct http_request *req, const struct scim_projection *p
 
 /* ---- the handler ---- */
 
-static void run_job(struct http_request *req, struct user_job *j, int ok_status,
-		    const struct scim_projection *proj)
+static json_t *render_stored(struct db_conn *c, sqlite3_stmt *st, const char *base,
+			     const struct scim_projection *proj)
 {
-	int rc = db_write(req->srv->db, user_job_run, j);
-	if (rc == DB_INVALID) {
-		scim_send_error(req, j->status ? j->status : 400, j->scim_type, "%s", j->detail);
-		return;
-	}
-	if (rc == DB_CONFLICT) {
-		scim_send_error(req, 409, "uniqueness", "the user conflicts with an existing one");
-		return;
-	}
-	if (rc != DB_OK) {
-		scim_send_error(req, 503, NULL, "the change could not be stored; try again");
-		return;
-	}
-	static const char *const names[] = { "create", "replace", "patch", "delete" };
-	log_event(LOG_INFO, "scim_user", "op=%s id=%s", names[j->op], j->id_out);
-	if (ok_status == 204)
-		http_send(req, 204, SCIM_MEDIA_TYPE, "", 0, NULL);
-	else
-		send_user(req, ok_status, j->id_out, proj);
+	(void)proj;
+	return render(c, st, base);
 }
+
+static const char *const user_ops[] = { "create", "replace", "patch", "delete" };
+static const struct scim_kind user_kind = {
+	.noun = "user", .event = "scim_user", .collection = "Users",
+	.select_by_id = USER_SELECT " WHERE s.scim_id = ?1",
+	.render = render_stored, .run = user_job_run, .ops = user_ops,
+};
 
 void scim_users(struct http_request *req, const char *id)
 {
@@ -701,39 +647,39 @@ void scim_users(struct http_request *req, const char *id)
 		const char *type = NULL;
 		if (!(body = scim_read_body(req)))
 			goto out;
-		if (!(j.doc = scim_doc_from_body(&scim_user_type, body, &type, j.detail, sizeof(j.detail)))) {
-			scim_send_error(req, 400, type, "%s", j.detail);
+		if (!(j.doc = scim_doc_from_body(&scim_user_type, body, &type, j.a.detail, sizeof(j.a.detail)))) {
+			scim_send_error(req, 400, type, "%s", j.a.detail);
 			goto out;
 		}
 		if (check_doc(&j, j.doc) != 0) {
-			scim_send_error(req, j.status, j.scim_type, "%s", j.detail);
+			scim_send_error(req, j.a.status, j.a.scim_type, "%s", j.a.detail);
 			goto out;
 		}
 		j.op = U_CREATE;
-		run_job(req, &j, 201, &proj);
+		scim_run_job(req, &user_kind, &j, j.op, 201, &proj);
 	} else if (!id) {
 		scim_send_error(req, 405, NULL, "use GET or POST on /Users");
 	} else if (get) {
-		send_user(req, 200, id, &proj);
+		scim_send_stored(req, &user_kind, 200, id, &proj);
 	} else if (req->method == HTTP_PUT) {
 		const char *type = NULL;
 		if (!(body = scim_read_body(req)))
 			goto out;
-		if (!(j.doc = scim_doc_from_body(&scim_user_type, body, &type, j.detail, sizeof(j.detail)))) {
-			scim_send_error(req, 400, type, "%s", j.detail);
+		if (!(j.doc = scim_doc_from_body(&scim_user_type, body, &type, j.a.detail, sizeof(j.a.detail)))) {
+			scim_send_error(req, 400, type, "%s", j.a.detail);
 			goto out;
 		}
 		j.op = U_REPLACE;
-		run_job(req, &j, 200, &proj);
+		scim_run_job(req, &user_kind, &j, j.op, 200, &proj);
 	} else if (req->method == HTTP_PATCH) {
 		if (!(body = scim_read_body(req)))
 			goto out;
 		j.op = U_PATCH;
 		j.patch = body;
-		run_job(req, &j, 200, &proj);
+		scim_run_job(req, &user_kind, &j, j.op, 200, &proj);
 	} else if (req->method == HTTP_DELETE) {
 		j.op = U_DELETE;
-		run_job(req, &j, 204, &proj);
+		scim_run_job(req, &user_kind, &j, j.op, 204, &proj);
 	} else {
 		scim_send_error(req, 405, NULL, "use GET, PUT, PATCH or DELETE on a user");
 	}
