@@ -104,11 +104,11 @@ build/asan/vern: build/asan/obj/server/main.o $(ASAN_OBJS)
 
 asan: build/asan/vern $(ASAN_UNITS)
 
-build/tests/%: tests/unit/%.c tests/unit/unit.h $(OBJS)
+build/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $< $(OBJS) -o $@ $(LDLIBS)
 
-build/asan/tests/%: tests/unit/%.c tests/unit/unit.h $(ASAN_OBJS)
+build/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -O2,$(CFLAGS)) $(SAN_FLAGS) -Itests/unit $< $(ASAN_OBJS) -o $@ $(LDLIBS)
 

@@ -8,9 +8,9 @@
 #include "access.h"
 #include "db.h"
 #include "server.h"
+#include "server_fixture.h"
 #include "unit.h"
 
-static struct server srv;
 
 static int seed(struct db_conn *c, void *arg)
 {
@@ -85,21 +85,12 @@ static void audit_rows_are_written(void)
 
 int main(void)
 {
-	char dir[] = "/tmp/vern-access-XXXXXX", path[256], err[256];
-	if (!mkdtemp(dir))
-		return 1;
-	snprintf(path, sizeof(path), "%s/vern.db", dir);
-	config_defaults(&srv.cfg);
-	struct db_options opt = { 5000, 2 };
-	if (db_open(&srv.db, path, &opt, err, sizeof(err)) != 0 || db_write(srv.db, seed, NULL) != DB_OK) {
-		fprintf(stderr, "setup failed: %s\n", err);
+	if (fixture_open("access") != 0 || db_write(srv.db, seed, NULL) != DB_OK) {
+		fprintf(stderr, "setup failed\n");
 		return 1;
 	}
 	UNIT_RUN(leader_sees_own_subtree_only);
 	UNIT_RUN(employee_sees_self_hr_sees_all);
 	UNIT_RUN(audit_rows_are_written);
-	db_close(srv.db);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? unit_done() : 1;
+	return fixture_close();
 }

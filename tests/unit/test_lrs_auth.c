@@ -14,9 +14,9 @@
 #include "db.h"
 #include "lrs.h"
 #include "server.h"
+#include "server_fixture.h"
 #include "unit.h"
 
-static struct server srv;
 
 static const char *basic(const char *key, const char *secret, char *buf, size_t size)
 {
@@ -99,25 +99,11 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	char dir[] = "/tmp/vern-lrs-auth-XXXXXX", path[256], err[256];
-	if (!mkdtemp(dir))
+	if (fixture_open("lrs-auth") != 0)
 		return 1;
-	snprintf(path, sizeof(path), "%s/vern.db", dir);
-	config_defaults(&srv.cfg);
-	snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "http://vern.test");
-	struct db_options opt = { 5000, 2 };
-	if (db_open(&srv.db, path, &opt, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
-		return 1;
-	}
 	UNIT_RUN(secret_checked_every_time);
 	UNIT_RUN(removed_client_refused);
 	UNIT_RUN(readded_key_uses_new_secret);
 	UNIT_RUN(removed_elsewhere_refused_soon);
-	db_close(srv.db);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		return 1;
-	return unit_done();
+	return fixture_close();
 }

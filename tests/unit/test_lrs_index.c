@@ -16,9 +16,9 @@
 #include "keys.h"
 #include "lrs.h"
 #include "server.h"
+#include "server_fixture.h"
 #include "unit.h"
 
-static struct server srv;
 static int made;
 
 #define VERB "http://adlnet.gov/expapi/verbs/experienced"
@@ -39,35 +39,14 @@ static json_t *batch(int n)
 	return arr;
 }
 
-static int store(json_t *statements)
-{
-	char err[300];
-	int rc = lrs_store_internal(&srv, statements, NULL, err, sizeof(err));
-	if (rc != 0)
-		printf("#   store: %d %s\n", rc, err);
-	json_decref(statements);
-	return rc;
-}
-
-static long long scalar(const char *sql)
-{
-	struct db_conn *c = db_reader_get(srv.db);
-	sqlite3_stmt *st = db_stmt(c, sql);
-	long long v = -1;
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	db_reader_put(srv.db, c);
-	return v;
-}
-
 static long long mark(void)
 {
-	return scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lrs_indexed_through'");
+	return fixture_scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lrs_indexed_through'", NULL);
 }
 
 static long long max_seq(void)
 {
-	return scalar("SELECT max(seq) FROM statements");
+	return fixture_scalar("SELECT max(seq) FROM statements", NULL);
 }
 
 /* Every statement up to the mark has exactly the rows its list names, and
@@ -88,17 +67,17 @@ static void check_index_matches_lists(void)
 			p = end;
 		}
 	db_reader_put(srv.db, c);
-	CHECK(listed == scalar("SELECT count(*) FROM statement_keys"));
-	CHECK(scalar("SELECT count(*) FROM statement_registrations") ==
-	      scalar("SELECT count(*) FROM statements WHERE registration IS NOT NULL AND seq <= "
-		     "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lrs_indexed_through')"));
-	CHECK(scalar("SELECT count(*) FROM statement_registrations r JOIN statements s ON s.seq = r.seq "
-		     "WHERE s.registration IS NOT r.registration") == 0);
+	CHECK(listed == fixture_scalar("SELECT count(*) FROM statement_keys", NULL));
+	CHECK(fixture_scalar("SELECT count(*) FROM statement_registrations", NULL) ==
+	      fixture_scalar("SELECT count(*) FROM statements WHERE registration IS NOT NULL AND seq <= "
+		     "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lrs_indexed_through')", NULL));
+	CHECK(fixture_scalar("SELECT count(*) FROM statement_registrations r JOIN statements s ON s.seq = r.seq "
+		     "WHERE s.registration IS NOT r.registration", NULL) == 0);
 }
 
 static void small_batch_indexed_at_once(void)
 {
-	CHECK(store(batch(3)) == 0);
+	CHECK(fixture_store(batch(3)) == 0);
 	CHECK(mark() == max_seq());
 	check_index_matches_lists();
 }
@@ -106,18 +85,18 @@ static void small_batch_indexed_at_once(void)
 static void large_batch_waits_for_a_reader(void)
 {
 	long long before = max_seq();
-	CHECK(store(batch(200)) == 0);
+	CHECK(fixture_store(batch(200)) == 0);
 	CHECK(max_seq() == before + 200);
 	CHECK(mark() == before);
-	CHECK(scalar("SELECT count(*) FROM statement_keys WHERE seq > "
-		     "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lrs_indexed_through')") == 0);
+	CHECK(fixture_scalar("SELECT count(*) FROM statement_keys WHERE seq > "
+		     "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lrs_indexed_through')", NULL) == 0);
 	long long seen = 0;
 	CHECK(lrs_index_ensure(srv.db, &seen) == DB_OK);
 	CHECK(seen == before + 200);
 	CHECK(mark() == max_seq());
 	check_index_matches_lists();
 	/* the view other modules read finds them */
-	CHECK(scalar("SELECT count(*) FROM statement_index WHERE kind = 1 AND value = '" VERB "'") == 203);
+	CHECK(fixture_scalar("SELECT count(*) FROM statement_index WHERE kind = 1 AND value = '" VERB "'", NULL) == 203);
 }
 
 static int exec_job(struct db_conn *c, void *arg)
@@ -156,17 +135,17 @@ static void reused_seq_is_indexed(void)
 	CHECK(db_write(srv.db, forget_last, &last) == DB_OK);
 	CHECK(max_seq() == last - 1);
 	check_index_matches_lists();
-	CHECK(store(batch(100)) == 0); /* the first of them is given seq last again */
+	CHECK(fixture_store(batch(100)) == 0); /* the first of them is given seq last again */
 	CHECK(lrs_index_ensure(srv.db, NULL) == DB_OK);
 	CHECK(mark() == max_seq());
 	check_index_matches_lists();
-	CHECK(scalar("SELECT count(*) FROM statement_keys WHERE seq = (SELECT max(seq) - 99 FROM statements)") > 0);
+	CHECK(fixture_scalar("SELECT count(*) FROM statement_keys WHERE seq = (SELECT max(seq) - 99 FROM statements)", NULL) > 0);
 }
 
 static void idle_writer_catches_up(void)
 {
 	db_set_idle_job(srv.db, lrs_index_idle, NULL);
-	CHECK(store(batch(150)) == 0);
+	CHECK(fixture_store(batch(150)) == 0);
 	for (int i = 0; i < 200 && mark() != max_seq(); i++)
 		usleep(10000);
 	CHECK(mark() == max_seq());
@@ -178,7 +157,7 @@ static void bulk_when_many_wait(void)
 {
 	long long start = max_seq();
 	for (int i = 0; i < LRS_INDEX_BULK / 500 + 2; i++)
-		CHECK(store(batch(500)) == 0);
+		CHECK(fixture_store(batch(500)) == 0);
 	CHECK(max_seq() - start >= LRS_INDEX_BULK);
 	CHECK(mark() > start);
 	CHECK(max_seq() - mark() < LRS_INDEX_BULK);
@@ -187,27 +166,13 @@ static void bulk_when_many_wait(void)
 
 int main(void)
 {
-	char dir[] = "/tmp/vern-lrs-index-XXXXXX", path[256], err[256];
-	if (!mkdtemp(dir))
+	if (fixture_open("lrs-index") != 0)
 		return 1;
-	snprintf(path, sizeof(path), "%s/vern.db", dir);
-	config_defaults(&srv.cfg);
-	snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "http://vern.test");
-	struct db_options opt = { 5000, 2 };
-	if (db_open(&srv.db, path, &opt, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
-		return 1;
-	}
 	UNIT_RUN(small_batch_indexed_at_once);
 	UNIT_RUN(large_batch_waits_for_a_reader);
 	UNIT_RUN(rebuilt_after_losing_rows);
 	UNIT_RUN(reused_seq_is_indexed);
 	UNIT_RUN(idle_writer_catches_up);
 	UNIT_RUN(bulk_when_many_wait);
-	db_close(srv.db);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		return 1;
-	return unit_done();
+	return fixture_close();
 }

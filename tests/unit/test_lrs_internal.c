@@ -9,9 +9,9 @@
 #include "db.h"
 #include "lrs.h"
 #include "server.h"
+#include "server_fixture.h"
 #include "unit.h"
 
-static struct server srv;
 
 static json_t *statement(const char *verb)
 {
@@ -68,23 +68,9 @@ static void refuses_a_bad_batch_whole(void)
 
 int main(void)
 {
-	char dir[] = "/tmp/vern-lrs-internal-XXXXXX", path[256], err[256];
-	if (!mkdtemp(dir))
+	if (fixture_open("lrs-internal") != 0)
 		return 1;
-	snprintf(path, sizeof(path), "%s/vern.db", dir);
-	config_defaults(&srv.cfg);
-	snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "http://vern.test");
-	struct db_options opt = { 5000, 2 };
-	if (db_open(&srv.db, path, &opt, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
-		return 1;
-	}
 	UNIT_RUN(stores_with_vern_authority);
 	UNIT_RUN(refuses_a_bad_batch_whole);
-	db_close(srv.db);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		return 1;
-	return unit_done();
+	return fixture_close();
 }

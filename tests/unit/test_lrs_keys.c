@@ -13,9 +13,9 @@
 #include "keys.h"
 #include "lrs.h"
 #include "server.h"
+#include "server_fixture.h"
 #include "unit.h"
 
-static struct server srv;
 
 #define VERB "http://adlnet.gov/expapi/verbs/completed"
 #define ACT "https://vern.test/a/1"
@@ -30,31 +30,6 @@ static json_t *ref(const char *id, const char *who, const char *verb, const char
 {
 	return json_pack("{s:s, s:{s:s}, s:{s:s}, s:{s:s, s:s}}", "id", id, "actor", "mbox", who,
 			 "verb", "id", verb, "object", "objectType", "StatementRef", "id", target);
-}
-
-static int store(json_t *statements)
-{
-	char err[300];
-	int rc = lrs_store_internal(&srv, statements, NULL, err, sizeof(err));
-	if (rc != 0)
-		printf("#   store: %d %s\n", rc, err);
-	json_decref(statements);
-	return rc;
-}
-
-static long long scalar(const char *sql, const char *arg)
-{
-	struct db_conn *c = db_reader_get(srv.db);
-	sqlite3_stmt *st = db_stmt(c, sql);
-	long long v = -1;
-	if (st) {
-		if (arg)
-			sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int64(st, 0);
-	}
-	db_reader_put(srv.db, c);
-	return v;
 }
 
 /* Does a filter on (kind, value) through the view find statement id? */
@@ -103,8 +78,8 @@ static void check_lists_agree(void)
 	}
 	db_reader_put(srv.db, c);
 	CHECK(bad == 0);
-	CHECK(listed == scalar("SELECT count(*) FROM statement_keys", NULL));
-	CHECK(scalar("SELECT count(*) FROM statement_keys k LEFT JOIN lrs_terms t ON t.id = k.term "
+	CHECK(listed == fixture_scalar("SELECT count(*) FROM statement_keys", NULL));
+	CHECK(fixture_scalar("SELECT count(*) FROM statement_keys k LEFT JOIN lrs_terms t ON t.id = k.term "
 		     "WHERE t.id IS NULL", NULL) == 0);
 }
 
@@ -113,10 +88,10 @@ static void refs_in_either_order(void)
 	const char *b = "00000000-0000-4000-8000-00000000000b", *a = "00000000-0000-4000-8000-00000000000a",
 		   *c = "00000000-0000-4000-8000-00000000000c";
 	/* a targets b before b exists; c targets a */
-	CHECK(store(ref(a, "mailto:a@vern.test", "http://vern.test/v/liked", b)) == 0);
-	CHECK(store(ref(c, "mailto:c@vern.test", "http://vern.test/v/shared", a)) == 0);
+	CHECK(fixture_store(ref(a, "mailto:a@vern.test", "http://vern.test/v/liked", b)) == 0);
+	CHECK(fixture_store(ref(c, "mailto:c@vern.test", "http://vern.test/v/shared", a)) == 0);
 	CHECK(!matches(1, VERB, a));
-	CHECK(store(simple(b, "mailto:b@vern.test", VERB, ACT)) == 0);
+	CHECK(fixture_store(simple(b, "mailto:b@vern.test", VERB, ACT)) == 0);
 	/* b's rows reached a, and through a, c */
 	CHECK(matches(1, VERB, a));
 	CHECK(matches(2, ACT, a));
@@ -125,7 +100,7 @@ static void refs_in_either_order(void)
 	CHECK(matches(5, VERB "\x1f" ACT, c));
 	/* a later statement targeting a inherits a's rows, b's included */
 	const char *d = "00000000-0000-4000-8000-00000000000d";
-	CHECK(store(ref(d, "mailto:d@vern.test", "http://vern.test/v/noted", a)) == 0);
+	CHECK(fixture_store(ref(d, "mailto:d@vern.test", "http://vern.test/v/noted", a)) == 0);
 	CHECK(matches(2, ACT, d));
 	CHECK(matches(1, "http://vern.test/v/liked", d));
 	CHECK(!matches(1, VERB, "00000000-0000-4000-8000-0000000000ff"));
@@ -135,10 +110,10 @@ static void refs_in_either_order(void)
 static void voided_before_target(void)
 {
 	const char *t = "00000000-0000-4000-8000-000000000101", *v = "00000000-0000-4000-8000-000000000102";
-	CHECK(store(ref(v, "mailto:v@vern.test", "http://adlnet.gov/expapi/verbs/voided", t)) == 0);
-	CHECK(store(simple(t, "mailto:t@vern.test", VERB, ACT)) == 0);
-	CHECK(scalar("SELECT voided FROM statements WHERE id = ?", t) == 1);
-	CHECK(scalar("SELECT voided FROM statements WHERE id = ?", v) == 0);
+	CHECK(fixture_store(ref(v, "mailto:v@vern.test", "http://adlnet.gov/expapi/verbs/voided", t)) == 0);
+	CHECK(fixture_store(simple(t, "mailto:t@vern.test", VERB, ACT)) == 0);
+	CHECK(fixture_scalar("SELECT voided FROM statements WHERE id = ?", t) == 1);
+	CHECK(fixture_scalar("SELECT voided FROM statements WHERE id = ?", v) == 0);
 	check_lists_agree();
 }
 
@@ -156,17 +131,17 @@ static void rolled_back_batch(void)
 	json_t *bad = ref("00000000-0000-4000-8000-000000000202", "mailto:new@vern.test",
 			  "http://adlnet.gov/expapi/verbs/voided", "00000000-0000-4000-8000-000000000102");
 	json_t *batch = json_pack("[O, o]", good, bad);
-	CHECK(store(batch) == 400);
-	CHECK(scalar("SELECT count(*) FROM statements WHERE id = ?", x) == 0);
-	CHECK(scalar("SELECT count(*) FROM lrs_terms WHERE value = 'http://vern.test/v/brand-new'", NULL) == 0);
-	CHECK(scalar("SELECT count(*) FROM activities WHERE id = 'https://vern.test/a/new'", NULL) == 0);
+	CHECK(fixture_store(batch) == 400);
+	CHECK(fixture_scalar("SELECT count(*) FROM statements WHERE id = ?", x) == 0);
+	CHECK(fixture_scalar("SELECT count(*) FROM lrs_terms WHERE value = 'http://vern.test/v/brand-new'", NULL) == 0);
+	CHECK(fixture_scalar("SELECT count(*) FROM activities WHERE id = 'https://vern.test/a/new'", NULL) == 0);
 	/* the same values again, alone: stored with real terms and definition */
-	CHECK(store(good) == 0);
+	CHECK(fixture_store(good) == 0);
 	CHECK(matches(1, "http://vern.test/v/brand-new", x));
 	CHECK(matches(3, "mbox:mailto:new@vern.test", x));
-	CHECK(scalar("SELECT count(*) FROM statements WHERE registration = ?",
+	CHECK(fixture_scalar("SELECT count(*) FROM statements WHERE registration = ?",
 		     "00000000-0000-4000-8000-0000000002ff") == 1);
-	CHECK(scalar("SELECT count(*) FROM activities WHERE id = 'https://vern.test/a/new' "
+	CHECK(fixture_scalar("SELECT count(*) FROM activities WHERE id = 'https://vern.test/a/new' "
 		     "AND definition IS NOT NULL", NULL) == 1);
 	check_lists_agree();
 }
@@ -181,7 +156,7 @@ static void definitions_merge(void)
 		json_t *s = json_pack("{s:{s:s}, s:{s:s}, s:{s:s, s:o}}", "actor", "mbox", "mailto:d@vern.test",
 				      "verb", "id", VERB, "object", "id", act, "definition",
 				      json_loads(defs[i], 0, NULL));
-		CHECK(store(s) == 0);
+		CHECK(fixture_store(s) == 0);
 	}
 	struct db_conn *c = db_reader_get(srv.db);
 	sqlite3_stmt *st = db_stmt(c, "SELECT definition FROM activities WHERE id = ?");
@@ -217,7 +192,7 @@ static int change_job(struct db_conn *c, void *arg)
 static void reindex_and_forget(void)
 {
 	const char *id = "00000000-0000-4000-8000-000000000301";
-	CHECK(store(simple(id, "mailto:old@vern.test", VERB, "https://vern.test/a/3")) == 0);
+	CHECK(fixture_store(simple(id, "mailto:old@vern.test", VERB, "https://vern.test/a/3")) == 0);
 	CHECK(matches(3, "mbox:mailto:old@vern.test", id));
 	struct change ch = { id, simple(id, "mailto:pseudonym@vern.test", VERB, "https://vern.test/a/3"), 0 };
 	CHECK(db_write(srv.db, change_job, &ch) == DB_OK);
@@ -229,32 +204,18 @@ static void reindex_and_forget(void)
 	ch = (struct change){ id, NULL, 1 };
 	CHECK(db_write(srv.db, change_job, &ch) == DB_OK);
 	CHECK(!matches(2, "https://vern.test/a/3", id));
-	CHECK(scalar("SELECT count(*) FROM statement_keys k JOIN statements s ON s.seq = k.seq "
+	CHECK(fixture_scalar("SELECT count(*) FROM statement_keys k JOIN statements s ON s.seq = k.seq "
 		     "WHERE s.id = ?", id) == 0);
 }
 
 int main(void)
 {
-	char dir[] = "/tmp/vern-lrs-keys-XXXXXX", path[256], err[256];
-	if (!mkdtemp(dir))
+	if (fixture_open("lrs-keys") != 0)
 		return 1;
-	snprintf(path, sizeof(path), "%s/vern.db", dir);
-	config_defaults(&srv.cfg);
-	snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url), "http://vern.test");
-	struct db_options opt = { 5000, 2 };
-	if (db_open(&srv.db, path, &opt, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
-		return 1;
-	}
 	UNIT_RUN(refs_in_either_order);
 	UNIT_RUN(voided_before_target);
 	UNIT_RUN(rolled_back_batch);
 	UNIT_RUN(definitions_merge);
 	UNIT_RUN(reindex_and_forget);
-	db_close(srv.db);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		return 1;
-	return unit_done();
+	return fixture_close();
 }
