@@ -83,35 +83,13 @@ struct batch_job {
 	int more;                /* a full batch was done: run again */
 };
 
-static long long meta_int(struct db_conn *c, const char *key)
-{
-	sqlite3_stmt *st = db_stmt(c, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?");
-	long long v = 0;
-	if (st) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-	}
-	return v;
-}
-
-static int meta_set_int(struct db_conn *c, const char *key, long long v)
-{
-	sqlite3_stmt *st = db_stmt(c, "INSERT INTO meta(key, value) VALUES(?1, CAST(?2 AS TEXT))"
-				      " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-	if (!st)
-		return DB_ERROR;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, v);
-	return db_exec_stmt(c, st, "retention_meta");
-}
-
 static int run_batch(struct db_conn *c, void *arg)
 {
 	struct batch_job *j = arg;
 	int remove = j->cfg->retention_delete_statements;
-	long long watermark = remove || j->agent ? 0 : meta_int(c, "retention_statement_seq");
+	long long watermark = 0;
+	if (!remove && !j->agent && db_meta_get_int(c, "retention_statement_seq", &watermark) != DB_OK)
+		return DB_ERROR;
 	sqlite3_stmt *st;
 	if (j->agent) {
 		int rc = lrs_index_catch_up(c); /* the person's statements, through the index */
@@ -157,7 +135,7 @@ static int run_batch(struct db_conn *c, void *arg)
 	else
 		j->pseudonymised += n;
 	if (!remove && !j->agent && n)
-		rc = meta_set_int(c, "retention_statement_seq", seqs[n - 1]);
+		rc = db_meta_set_int(c, "retention_statement_seq", seqs[n - 1]);
 	j->more = n == BATCH;
 	return rc;
 }

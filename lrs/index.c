@@ -20,40 +20,18 @@
 
 static const char mark_key[] = "lrs_indexed_through";
 
-int lrs_index_through(struct db_conn *c, long long *through)
+int lrs_index_state(struct db_conn *c, long long *through, long long *last)
 {
-	*through = 0;
-	sqlite3_stmt *st = db_stmt(c, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?");
-	if (!st)
-		return DB_ERROR;
-	sqlite3_bind_text(st, 1, mark_key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*through = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : db_step_error(c, rc, "index_mark_read");
-}
-
-static int set_mark(struct db_conn *c, long long through)
-{
-	sqlite3_stmt *st = db_stmt(c, "INSERT INTO meta(key, value) VALUES(?1, CAST(?2 AS TEXT)) "
-				      "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-	if (!st)
-		return DB_ERROR;
-	sqlite3_bind_text(st, 1, mark_key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, through);
-	return db_exec_stmt(c, st, "index_mark_write");
-}
-
-static int max_seq(struct db_conn *c, long long *out)
-{
-	*out = 0;
+	int rc = db_meta_get_int(c, mark_key, through);
+	if (rc != DB_OK || !last)
+		return rc;
+	*last = 0;
 	sqlite3_stmt *st = db_stmt(c, "SELECT coalesce(max(seq), 0) FROM statements");
 	if (!st)
 		return DB_ERROR;
-	int rc = sqlite3_step(st);
+	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
+		*last = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? DB_OK : db_step_error(c, rc, "index_max_seq");
 }
@@ -160,7 +138,7 @@ static int catch_up_from(struct db_conn *c, long long from, long long through)
 		if (rc == DB_OK && p.statements > 0)
 			rc = pass_write(c, &p);
 		if (rc == DB_OK && p.last > through) {
-			rc = set_mark(c, p.last);
+			rc = db_meta_set_int(c, mark_key, p.last);
 			through = p.last;
 		}
 		size_t read = p.statements;
@@ -174,7 +152,7 @@ static int catch_up_from(struct db_conn *c, long long from, long long through)
 int lrs_index_catch_up(struct db_conn *c)
 {
 	long long through;
-	int rc = lrs_index_through(c, &through);
+	int rc = lrs_index_state(c, &through, NULL);
 	return rc == DB_OK ? catch_up_from(c, through, through) : rc;
 }
 
@@ -184,13 +162,14 @@ int lrs_index_after_store(struct db_conn *c, long long through, long long before
 	 * given to a new one: index from there. */
 	if (before < through)
 		return catch_up_from(c, before, through);
-	long long last;
-	int rc = max_seq(c, &last);
-	if (rc != DB_OK || last <= through)
+	/* the mark now (a voiding statement in the batch catches up) */
+	long long mark, last;
+	int rc = lrs_index_state(c, &mark, &last);
+	if (rc != DB_OK || last <= mark)
 		return rc;
-	if (last - through >= LRS_INDEX_BULK ||
+	if (last - mark >= LRS_INDEX_BULK ||
 	    (through >= before && n <= SMALL_BATCH && !db_jobs_waiting(c)))
-		return catch_up_from(c, through, through);
+		return catch_up_from(c, mark, mark);
 	return DB_OK;
 }
 
@@ -210,10 +189,7 @@ int lrs_index_ensure(struct db *db, long long *max_out)
 {
 	struct db_conn *c = db_reader_get(db);
 	long long last = 0, through = 0;
-	/* the highest seq first: the mark read after it is as new or newer */
-	int rc = max_seq(c, &last);
-	if (rc == DB_OK)
-		rc = lrs_index_through(c, &through);
+	int rc = lrs_index_state(c, &through, &last);
 	db_reader_put(db, c);
 	if (rc == DB_OK && through < last)
 		rc = db_write(db, catch_up_job, NULL);

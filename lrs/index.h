@@ -30,8 +30,10 @@ struct server;
  * their rows. */
 #define LRS_INDEX_BULK 16384
 
-/* Writer: the highest seq whose rows are written (0 when none). */
-int lrs_index_through(struct db_conn *c, long long *through);
+/* The mark (the highest seq whose rows are written; 0 when none) and,
+ * when last is not NULL, the highest seq stored. Returns 0 or a DB_E*
+ * code. */
+int lrs_index_state(struct db_conn *c, long long *through, long long *last);
 
 /* Writer: writes the rows of every statement stored after the mark and
  * moves the mark to the last one. Returns 0 or a DB_E* code. */

@@ -406,15 +406,8 @@ static int store_batch(struct db_conn *c, void *arg)
 		now = last_stored_ms;
 	char when[32];
 	lrs_format_time(now, when, sizeof(when));
-	long long through, before = 0;
-	int rc = lrs_index_through(c, &through);
-	sqlite3_stmt *st = rc == DB_OK ? db_stmt(c, "SELECT coalesce(max(seq), 0) FROM statements") : NULL;
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		before = sqlite3_column_int64(st, 0);
-	else if (rc == DB_OK)
-		rc = DB_ERROR;
-	if (st)
-		sqlite3_reset(st);
+	long long through, before;
+	int rc = lrs_index_state(c, &through, &before);
 	for (size_t i = 0; i < b->n && rc == DB_OK; i++)
 		rc = store_one(c, b, &b->items[i], when, now);
 	if (rc == DB_OK)

@@ -827,6 +827,33 @@ int db_write_now(struct db *db, db_write_fn fn, void *arg)
 	return rc;
 }
 
+/* ---- the meta table ---- */
+
+int db_meta_get_int(struct db_conn *c, const char *key, long long *out)
+{
+	*out = 0;
+	sqlite3_stmt *st = db_stmt(c, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : db_step_error(c, rc, "meta_read");
+}
+
+int db_meta_set_int(struct db_conn *c, const char *key, long long v)
+{
+	sqlite3_stmt *st = db_stmt(c, "INSERT INTO meta(key, value) VALUES(?1, CAST(?2 AS TEXT))"
+				      " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, v);
+	return db_exec_stmt(c, st, "meta_write");
+}
+
 /* ---- readers ---- */
 
 /* Opens reader slot i (outside the lock). */

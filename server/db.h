@@ -72,6 +72,11 @@ void db_set_idle_job(struct db *db, db_write_fn fn, void *arg);
  * behind the current batch (the writer is busy). 0 on other connections. */
 int db_jobs_waiting(struct db_conn *c);
 
+/* The integer under key in the meta table (0 when there is none), and
+ * setting it (inside a writer job). Both return 0 or a DB_E* code. */
+int db_meta_get_int(struct db_conn *c, const char *key, long long *out);
+int db_meta_set_int(struct db_conn *c, const char *key, long long v);
+
 /* Borrow and return a read connection (blocks while all are in use;
  * waiters are served in arrival order). */
 struct db_conn *db_reader_get(struct db *db);
