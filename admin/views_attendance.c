@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "completions.h"
 #include "db.h"
 #include "http.h"
 #include "lrs.h"
@@ -97,6 +98,7 @@ struct mark_job {
 	int on;
 	const char *by;
 	long long now_ms;
+	const char *home_page;
 };
 
 static int write_mark(struct db_conn *c, void *arg)
@@ -124,7 +126,11 @@ static int write_mark(struct db_conn *c, void *arg)
 			return DB_ERROR;
 		sqlite3_bind_text(st, 1, j->course, -1, SQLITE_STATIC);
 	}
-	return db_exec_stmt(c, st, "courses_attendance_mark");
+	int rc = db_exec_stmt(c, st, "courses_attendance_mark");
+	/* attendance registered before the change counts, or stops counting */
+	if (rc == DB_OK && sqlite3_changes(db_handle(c)) > 0)
+		rc = completions_attendance_recount(c, j->home_page, j->course, j->on);
+	return rc;
 }
 
 void views_attendance_mark(struct http_request *req)
@@ -132,7 +138,8 @@ void views_attendance_mark(struct http_request *req)
 	struct principal p;
 	if (access_require(req, ACCESS_ADMIN, &p) != 0)
 		return;
-	struct mark_job j = { req->params[0], req->method == HTTP_PUT, p.name, session_now_ms() };
+	struct mark_job j = { req->params[0], req->method == HTTP_PUT, p.name, session_now_ms(),
+			      req->srv->cfg.public_url };
 	int rc = db_write(req->srv->db, write_mark, &j);
 	if (rc == DB_NOTFOUND) {
 		http_send_error(req, 404, "not_found", "Fant ikke kurset.");

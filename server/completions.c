@@ -9,10 +9,12 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "db.h"
+#include "index.h"
 #include "views_attendance.h"
 #include "validate.h"
 
@@ -379,4 +381,95 @@ int completions_on_store(struct db_conn *c, const char *home_page, const json_t 
 			return rc;
 	}
 	return DB_OK;
+}
+
+/* ---- attendance marked or unmarked afterwards ---- */
+
+/* Counts every stored, unvoided attendance statement about the course's
+ * activity (statements already counted are left as they are). */
+static int count_attendance(struct db_conn *c, const char *home_page, const char *activity)
+{
+	int rc = lrs_index_catch_up(c); /* found through the statement index */
+	sqlite3_stmt *st = rc == DB_OK ? db_stmt(c, "SELECT s.id, s.full, s.stored_ms FROM statement_index i"
+						    " JOIN statements s ON s.seq = i.seq"
+						    " WHERE i.kind = 5 AND i.value = ?1 || char(31) || ?2"
+						    " AND i.direct = 1 AND s.voided = 0 ORDER BY i.seq") : NULL;
+	if (rc == DB_OK && !st)
+		rc = DB_ERROR;
+	if (rc != DB_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, VIEWS_ATTENDED_VERB, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, activity, -1, SQLITE_STATIC);
+	int step;
+	while (rc == DB_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *statement = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+		if (statement)
+			rc = completions_on_store(c, home_page, statement,
+						  (const char *)sqlite3_column_text(st, 0), NULL,
+						  sqlite3_column_int64(st, 2));
+		json_decref(statement);
+	}
+	if (rc == DB_OK && step != SQLITE_DONE)
+		rc = db_step_error(c, step, "attendance_recount");
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Takes back the completions of course that attendance statements gave. */
+static int uncount_attendance(struct db_conn *c, const char *course)
+{
+	sqlite3_stmt *st = db_stmt(c, "DELETE FROM completion_history WHERE course_id = ?1 AND EXISTS"
+				      " (SELECT 1 FROM statements s WHERE s.id = completion_history.statement_id"
+				      " AND s.verb = ?2) RETURNING employee_id");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, course, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, VIEWS_ATTENDED_VERB, -1, SQLITE_STATIC);
+	long long *emps = NULL;
+	size_t n = 0, cap = 0;
+	int step, rc = DB_OK;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			long long *more = realloc(emps, cap * sizeof(*emps));
+			if (!more) {
+				rc = DB_ERROR;
+				break;
+			}
+			emps = more;
+		}
+		emps[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc == DB_OK && step != SQLITE_DONE)
+		rc = db_step_error(c, step, "attendance_uncount");
+	sqlite3_reset(st);
+	for (size_t i = 0; rc == DB_OK && i < n; i++)
+		rc = recompute(c, emps[i], course);
+	free(emps);
+	return rc;
+}
+
+int completions_attendance_recount(struct db_conn *c, const char *home_page, const char *course,
+				   int counts)
+{
+	if (!counts)
+		return uncount_attendance(c, course);
+	sqlite3_stmt *st = db_stmt(c, "SELECT activity_id FROM courses WHERE id = ?");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, course, -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_DONE || (step == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL)) {
+		sqlite3_reset(st);
+		return DB_OK;
+	}
+	if (step != SQLITE_ROW)
+		return db_step_error(c, step, "attendance_course");
+	char *activity = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (!activity)
+		return DB_ERROR;
+	int rc = count_attendance(c, home_page, activity);
+	free(activity);
+	return rc;
 }

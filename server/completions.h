@@ -28,6 +28,13 @@ struct db_conn;
 int completions_on_store(struct db_conn *c, const char *home_page, const json_t *statement,
 			 const char *id, const char *voided_id, long long stored_ms);
 
+/* In a writer job, after the admin marked (counts = 1) or unmarked course
+ * as satisfiable by attendance: attendance statements stored before now
+ * count as completions of it, or stop counting. Returns DB_OK or a DB_E*
+ * code. */
+int completions_attendance_recount(struct db_conn *c, const char *home_page, const char *course,
+				   int counts);
+
 /* completed_ms plus months calendar months (UTC; a day past the end of the
  * month rolls over as in SQLite's date functions). */
 long long completions_expiry_ms(long long completed_ms, int months);

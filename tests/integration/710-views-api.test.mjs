@@ -109,7 +109,24 @@ test('attendance: attended statements with the leader as instructor; the admin m
   const raw = await fetch(`${srv.url}/api/leder/oppmote`, { method: 'POST', headers: { cookie: leader.cookie, 'x-csrf-token': leader.csrf, 'content-type': 'application/json' }, body: '{"kurs": ' });
   assert.equal(raw.status, 400);
   assert.equal((await sqlite(srv.dbPath, 'SELECT (SELECT count(*) FROM statements) || \'/\' || (SELECT count(*) FROM attendance_sessions)')).trim(), '3/1');
+  // Changing the marker afterwards recounts attendance registered before.
+  const fromAttendance = async () => Number((await sqlite(srv.dbPath, "SELECT count(*) FROM completion_history h"
+    + " JOIN statements s ON s.id = h.statement_id WHERE h.course_id = 'phishing'"
+    + " AND s.verb = 'http://adlnet.gov/expapi/verbs/attended'")).trim());
+  assert.equal(await fromAttendance(), 3);
   assert.equal((await call(srv.url, admin, 'DELETE', '/api/kurs/phishing/oppmote')).body.oppmote, false);
+  assert.equal(await fromAttendance(), 0, 'unmarked: attendance no longer counts');
+  const more = world.people.filter((p) => p.unit === 4).slice(3, 5);
+  r = await call(srv.url, leader, 'POST', '/api/leder/oppmote', { ...base, dato: '2024-06-03', ansatte: more.map((p) => p.id) });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.teller, false);
+  assert.equal(await fromAttendance(), 0);
+  assert.equal((await call(srv.url, admin, 'PUT', '/api/kurs/phishing/oppmote')).body.oppmote, true);
+  assert.equal(await fromAttendance(), 5, 'marked: all attendance registered before counts');
+  const done = await sqlite(srv.dbPath, `SELECT count(*) FROM completions WHERE course_id = 'phishing' AND employee_id IN (${more.map((p) => p.id).join(',')})`);
+  assert.equal(done.trim(), '2');
+  assert.equal((await call(srv.url, admin, 'DELETE', '/api/kurs/phishing/oppmote')).body.oppmote, false);
+  assert.equal(await fromAttendance(), 0);
   await srv.stop();
   assertNoSanitizerFindings(srv.stderr());
 });
