@@ -16,6 +16,7 @@
 #include "documents.h"
 #include "http.h"
 #include "log.h"
+#include "multipart.h"
 #include "origin.h"
 #include "outline.h"
 #include "rollup.h"
@@ -540,11 +541,31 @@ static const char *rule_violation(struct au_rules *r, json_t *s, long long now)
 	return NULL;
 }
 
+/* The statements a write sends: the JSON body, or the first part of a
+ * multipart/mixed body (statements with attachments). NULL when there are
+ * none to read (the LRS then refuses the request itself). */
 static json_t *statements_of(struct lrs_ctx *x)
 {
-	if (!x->body || x->body_len == 0 || !http_json_depth_ok(x->body, x->body_len, HTTP_JSON_MAX_DEPTH))
-		return NULL;
-	json_t *v = json_loadb(x->body, x->body_len, 0, NULL);
+	const char *body = x->body;
+	size_t len = x->body_len;
+	char ct[128];
+	lrs_content_type(x, ct, sizeof(ct));
+	struct lrs_part *parts = NULL;
+	if (body && strcmp(ct, "multipart/mixed") == 0) {
+		char err[200];
+		parts = calloc(LRS_MULTIPART_MAX_PARTS, sizeof(*parts));
+		if (!parts || lrs_multipart_parse(lrs_header(x, "Content-Type"), body, len, parts,
+						  LRS_MULTIPART_MAX_PARTS, err, sizeof(err)) < 1 ||
+		    !lrs_part_is_json(&parts[0])) {
+			free(parts);
+			return NULL;
+		}
+		body = parts[0].body;
+		len = parts[0].len;
+	}
+	json_t *v = body && len > 0 && http_json_depth_ok(body, len, HTTP_JSON_MAX_DEPTH)
+			    ? json_loadb(body, len, 0, NULL) : NULL;
+	free(parts);
 	if (json_is_object(v)) {
 		json_t *arr = json_array();
 		json_array_append_new(arr, v);
@@ -594,8 +615,9 @@ int cmi5_lrs_check(struct lrs_ctx *x)
 	if (strcmp(res, "statements") == 0 && write) {
 		char ct[128];
 		lrs_content_type(x, ct, sizeof(ct));
-		if (strcmp(ct, "application/json") != 0)
-			why = "a cmi5 AU session sends statements as application/json";
+		if (strcmp(ct, "application/json") != 0 && strcmp(ct, "multipart/mixed") != 0)
+			why = "a cmi5 AU session sends statements as application/json "
+			      "(or multipart/mixed, with attachments)";
 		json_t *list = why ? NULL : statements_of(x);
 		long long now = attempts_now_ms();
 		size_t i;

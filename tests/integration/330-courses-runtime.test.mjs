@@ -5,6 +5,7 @@
 // token held to its AU session's rules; waivers.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { assertNoSanitizerFindings } from './lib/server.mjs';
 import {
   allStatements, importZip, lrsReader, signIn, startCourseServer,
@@ -200,6 +201,20 @@ describe('course run-time', { timeout: 120000 }, () => {
     assert.equal(await post(st('voided', { object: { objectType: 'StatementRef', id: '00000000-0000-4000-8000-000000000000' } })), 403);
     assert.equal(await post({ ...st('x'), verb: { id: 'https://w3id.org/xapi/adl/verbs/satisfied' } }), 403, 'satisfied is the LMS\'s');
     assert.equal(await post(st('experienced', { object: { id: 'https://vern.example/kurs/side-1' } })), 200, 'cmi5 allowed statements are fine');
+    // Statements with attachments (multipart/mixed) are held to the same rules.
+    const withNote = async (s) => {
+      const note = 'Notat fra leksjonen';
+      const sha2 = createHash('sha256').update(note).digest('hex');
+      const json = JSON.stringify({ ...s, attachments: [{ usageType: 'http://id.tincanapi.com/attachment/supporting_media',
+        display: { 'nb-NO': 'Notat' }, contentType: 'text/plain', length: Buffer.byteLength(note), sha2 }] });
+      const body = `--B\r\nContent-Type: application/json\r\n\r\n${json}\r\n--B\r\nContent-Type: text/plain\r\n`
+        + `Content-Transfer-Encoding: binary\r\nX-Experience-API-Hash: ${sha2}\r\n\r\n${note}\r\n--B--\r\n`;
+      return (await xapi('statements', { method: 'POST', body, headers: { 'Content-Type': 'multipart/mixed; boundary=B' } })).status;
+    };
+    assert.equal(await withNote(st('experienced', { object: { id: 'https://vern.example/kurs/side-3' } })), 200, 'with an attachment');
+    assert.equal(await withNote({ ...st('experienced'), actor: { ...actor, account: { ...actor.account, name: '5003' } } }), 403,
+      'another learner, with an attachment');
+    assert.equal((await xapi('statements', { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain' } })).status, 403);
     assert.equal(await post(st('completed', { result: { completion: true, duration: 'PT1S' } })), 200);
     assert.equal(await post(st('completed', { result: { completion: true, duration: 'PT1S' } })), 403, 'completed once per registration');
     assert.equal(await post(st('passed', { result: { success: true, duration: 'PT1S', score: { scaled: 0.5 } } })), 403, 'below masteryScore');
