@@ -26,6 +26,7 @@
 #include "definitions.h"
 #include "extract.h"
 #include "index.h"
+#include "json_arena.h"
 #include "json_text.h"
 #include "keys.h"
 #include "log.h"
@@ -530,10 +531,12 @@ static int store(struct lrs_ctx *x, json_t *arr, int single, const struct lrs_pa
 	return 0;
 }
 
-/* Parses the request content into statements (JSON or multipart). On
- * success returns the parsed JSON value and sets parts/nparts (0 for
+/* Parses the request content into statements (JSON or multipart), its
+ * values made in arena (released by the caller when the request is done).
+ * On success returns the parsed JSON value and sets parts/nparts (0 for
  * plain JSON); on failure answers and returns NULL. */
-static json_t *read_content(struct lrs_ctx *x, struct lrs_part **partsp, int *nparts)
+static json_t *read_content(struct lrs_ctx *x, struct json_arena *arena, struct lrs_part **partsp,
+			    int *nparts)
 {
 	struct lrs_part *parts = NULL;
 	char ct[128];
@@ -577,7 +580,9 @@ static json_t *read_content(struct lrs_ctx *x, struct lrs_part **partsp, int *np
 		return NULL;
 	}
 	json_error_t jerr;
+	json_arena_begin(arena);
 	json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_arena_end(arena);
 	if (!v) {
 		lrs_send_error(x, 400, "bad_json", "invalid JSON at line %d column %d: %s", jerr.line,
 			       jerr.column, jerr.text);
@@ -614,7 +619,8 @@ static void put_statement(struct lrs_ctx *x)
 	}
 	struct lrs_part *parts = NULL;
 	int nparts = 0;
-	json_t *v = read_content(x, &parts, &nparts);
+	struct json_arena arena = { 0 };
+	json_t *v = read_content(x, &arena, &parts, &nparts);
 	if (!v)
 		goto out;
 	if (!json_is_object(v)) {
@@ -641,6 +647,7 @@ static void put_statement(struct lrs_ctx *x)
 	json_decref(arr);
 out:
 	json_decref(v);
+	json_arena_release(&arena);
 	free(parts);
 }
 
@@ -657,7 +664,8 @@ static void post_statements(struct lrs_ctx *x)
 	}
 	struct lrs_part *parts = NULL;
 	int nparts = 0;
-	json_t *v = read_content(x, &parts, &nparts);
+	struct json_arena arena = { 0 };
+	json_t *v = read_content(x, &arena, &parts, &nparts);
 	if (!v)
 		goto out;
 	int single = json_is_object(v);
@@ -682,6 +690,7 @@ static void post_statements(struct lrs_ctx *x)
 	json_decref(arr);
 out:
 	json_decref(v);
+	json_arena_release(&arena);
 	free(parts);
 }
 

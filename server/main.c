@@ -32,6 +32,7 @@
 #include "../plugins/host.h"
 #include "../lrs/auth.h"
 #include "../lrs/index.h"
+#include "../lrs/json_arena.h"
 #include "admin_state.h"
 #include "demo_accounts.h"
 #include "retention.h"
@@ -484,6 +485,7 @@ static void tune_malloc(void)
 int main(int argc, char **argv)
 {
 	tune_malloc();
+	json_arena_install(); /* before any other thread exists */
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
