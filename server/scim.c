@@ -508,7 +508,7 @@ void scim_send_stored(struct http_request *req, const struct scim_kind *k, int s
 	if (st) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW)
-			res = k->render(c, st, base, proj);
+			res = k->render(c, st, base, proj, 0);
 	}
 	db_reader_put(req->srv->db, c);
 	if (!res) {
@@ -545,4 +545,73 @@ void scim_run_job(struct http_request *req, const struct scim_kind *k, void *job
 		http_send(req, 204, SCIM_MEDIA_TYPE, "", 0, NULL);
 	else
 		scim_send_stored(req, k, ok_status, a->id_out, proj);
+}
+
+/* The first `attr eq "value"` on the top-level "and" chain that an index
+ * answers, and its SQL in *sql. */
+static const struct scim_filter *indexed_eq(const struct scim_kind *k, const struct scim_filter *f,
+					    const char **sql)
+{
+	if (f->op == SCIM_F_AND) {
+		const struct scim_filter *l = indexed_eq(k, f->left, sql);
+		return l ? l : indexed_eq(k, f->right, sql);
+	}
+	if (f->op != SCIM_F_EQ || f->path.s || f->path.in_extension || !json_is_string(f->value))
+		return NULL;
+	for (int i = 0; k->eq_attrs[i]; i++)
+		if (strcmp(f->path.a->name, k->eq_attrs[i]) == 0) {
+			*sql = k->eq_sql[i];
+			return f;
+		}
+	return NULL;
+}
+
+void scim_list_stored(struct http_request *req, const struct scim_kind *k,
+		      const struct scim_projection *proj)
+{
+	struct scim_list l;
+	if (scim_list_read(req, k->type, &l) != 0)
+		return;
+	char base[CONFIG_STR_MAX + 16];
+	scim_base_url(req, base, sizeof(base));
+	json_t *page = json_array();
+	long total = 0;
+	struct db_conn *c = db_reader_get(req->srv->db);
+	sqlite3_stmt *st;
+	const char *eq_sql = NULL;
+	const struct scim_filter *eq = l.filter ? indexed_eq(k, l.filter, &eq_sql) : NULL;
+	if (!l.filter) {
+		st = db_stmt(c, k->count_sql);
+		total = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		st = db_stmt(c, k->page_sql);
+		if (st) {
+			sqlite3_bind_int64(st, 1, l.count);
+			sqlite3_bind_int64(st, 2, l.start - 1);
+		}
+	} else if (eq) {
+		st = db_stmt(c, eq_sql);
+		if (st)
+			sqlite3_bind_text(st, 1, json_string_value(eq->value), -1, SQLITE_STATIC);
+	} else {
+		st = db_stmt(c, k->all_sql);
+	}
+	/* Without a filter the page is the rows; with one, the matches from
+	 * startIndex on, all of them counted. */
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		json_t *res = k->render(c, st, base, proj, l.filter != NULL);
+		if (!res || (l.filter && !scim_filter_match(l.filter, res))) {
+			json_decref(res);
+			continue;
+		}
+		if (l.filter)
+			total++;
+		if (!l.filter || (total >= l.start && (long)json_array_size(page) < l.count))
+			json_array_append_new(page, scim_project(proj, res));
+		json_decref(res);
+	}
+	db_reader_put(req->srv->db, c);
+	json_t *list = scim_list_response(total, l.start, page);
+	scim_send(req, 200, list, NULL);
+	json_decref(list);
+	scim_list_free(&l);
 }

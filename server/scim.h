@@ -113,11 +113,27 @@ struct scim_kind {
 	const char *event;          /* "scim_user": the log event of a change */
 	const char *collection;     /* "Users": Location */
 	const char *select_by_id;   /* SQL: the row render reads, WHERE the SCIM id = ?1 */
+	/* The resource of st's current row; all: every attribute (a filter
+	 * is to see it), else those proj shows. */
 	json_t *(*render)(struct db_conn *c, sqlite3_stmt *st, const char *base,
-			  const struct scim_projection *proj);
+			  const struct scim_projection *proj, int all);
 	db_write_fn run;            /* the writer job (its arg starts with a scim_answer) */
 	const char *const *ops;     /* op names by the job's op number, for the log */
+	/* Listing: */
+	const struct scim_resource_type *type;
+	const char *count_sql;      /* SELECT count(*) of the resources */
+	const char *page_sql;       /* the rows in order, LIMIT ?1 OFFSET ?2 */
+	const char *all_sql;        /* the rows in order */
+	/* Attributes an index answers for `attr eq "value"`, and the SQL of
+	 * each (the rows WHERE attr = ?1), NULL-terminated. */
+	const char *const *eq_attrs;
+	const char *const *eq_sql;
 };
+
+/* GET on the collection: a ListResponse of the resources the list
+ * parameters ask for. */
+void scim_list_stored(struct http_request *req, const struct scim_kind *k,
+		      const struct scim_projection *proj);
 
 /* Answers with the stored resource id as the projection shows it (201:
  * with Location), or 404. */

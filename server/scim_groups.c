@@ -382,86 +382,30 @@ static json_t *render(struct db_conn *c, sqlite3_stmt *st, const char *base, int
 	return res;
 }
 
-static const struct scim_filter *indexed_eq(const struct scim_filter *f)
-{
-	if (f->op == SCIM_F_AND) {
-		const struct scim_filter *l = indexed_eq(f->left);
-		return l ? l : indexed_eq(f->right);
-	}
-	if (f->op != SCIM_F_EQ || f->path.s || !json_is_string(f->value))
-		return NULL;
-	const char *n = f->path.a->name;
-	return strcmp(n, "displayName") == 0 || strcmp(n, "externalId") == 0 || strcmp(n, "id") == 0 ? f : NULL;
-}
-
-static void list_groups(struct http_request *req, const struct scim_projection *proj)
-{
-	struct scim_list l;
-	if (scim_list_read(req, &scim_group_type, &l) != 0)
-		return;
-	char base[CONFIG_STR_MAX + 16];
-	scim_base_url(req, base, sizeof(base));
-	/* Members are read when shown or when the filter may look at them. */
-	int with_members = scim_projection_wants(proj, "members") || l.filter;
-	json_t *page = json_array();
-	long total = 0;
-	struct db_conn *c = db_reader_get(req->srv->db);
-	const struct scim_filter *eq = l.filter ? indexed_eq(l.filter) : NULL;
-	sqlite3_stmt *st;
-	if (!l.filter) {
-		st = db_stmt(c, "SELECT count(*) FROM scim_groups");
-		total = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		st = db_stmt(c, GROUP_SELECT " ORDER BY id LIMIT ? OFFSET ?");
-		if (st) {
-			sqlite3_bind_int64(st, 1, l.count);
-			sqlite3_bind_int64(st, 2, l.start - 1);
-		}
-	} else if (eq) {
-		const char *n = eq->path.a->name;
-		st = strcmp(n, "displayName") == 0
-			? db_stmt(c, GROUP_SELECT " WHERE display_name = ? COLLATE NOCASE ORDER BY id")
-			: strcmp(n, "externalId") == 0 ? db_stmt(c, GROUP_SELECT " WHERE external_id = ? ORDER BY id")
-			: db_stmt(c, GROUP_SELECT " WHERE scim_id = ?");
-		if (st)
-			sqlite3_bind_text(st, 1, json_string_value(eq->value), -1, SQLITE_STATIC);
-	} else {
-		st = db_stmt(c, GROUP_SELECT " ORDER BY id");
-	}
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		json_t *res = render(c, st, base, with_members);
-		if (!res || (l.filter && !scim_filter_match(l.filter, res))) {
-			json_decref(res);
-			continue;
-		}
-		if (l.filter)
-			total++;
-		if (!l.filter || (total >= l.start && (long)json_array_size(page) < l.count)) {
-			if (!scim_projection_wants(proj, "members"))
-				json_object_del(res, "members");
-			json_array_append_new(page, scim_project(proj, res));
-		}
-		json_decref(res);
-	}
-	db_reader_put(req->srv->db, c);
-	json_t *list = scim_list_response(total, l.start, page);
-	scim_send(req, 200, list, NULL);
-	json_decref(list);
-	scim_list_free(&l);
-}
-
 /* ---- the handler ---- */
 
+/* Members are read when shown or when a filter may look at them. */
 static json_t *render_stored(struct db_conn *c, sqlite3_stmt *st, const char *base,
-			     const struct scim_projection *proj)
+			     const struct scim_projection *proj, int all)
 {
-	return render(c, st, base, scim_projection_wants(proj, "members"));
+	return render(c, st, base, all || scim_projection_wants(proj, "members"));
 }
 
 static const char *const group_ops[] = { "create", "replace", "patch", "delete" };
+static const char *const group_eq_attrs[] = { "displayName", "externalId", "id", NULL };
+static const char *const group_eq_sql[] = {
+	GROUP_SELECT " WHERE display_name = ?1 COLLATE NOCASE ORDER BY id",
+	GROUP_SELECT " WHERE external_id = ?1 ORDER BY id",
+	GROUP_SELECT " WHERE scim_id = ?1",
+};
 static const struct scim_kind group_kind = {
 	.noun = "group", .event = "scim_group", .collection = "Groups",
 	.select_by_id = GROUP_SELECT " WHERE scim_id = ?1",
 	.render = render_stored, .run = group_job_run, .ops = group_ops,
+	.type = &scim_group_type, .count_sql = "SELECT count(*) FROM scim_groups",
+	.page_sql = GROUP_SELECT " ORDER BY id LIMIT ?1 OFFSET ?2",
+	.all_sql = GROUP_SELECT " ORDER BY id",
+	.eq_attrs = group_eq_attrs, .eq_sql = group_eq_sql,
 };
 
 static json_t *doc_from(struct http_request *req, const json_t *body, struct group_job *j)
@@ -489,7 +433,7 @@ void scim_groups(struct http_request *req, const char *id)
 	json_t *body = NULL;
 	int get = req->method == HTTP_GET || req->method == HTTP_HEAD;
 	if (!id && get) {
-		list_groups(req, &proj);
+		scim_list_stored(req, &group_kind, &proj);
 	} else if (!id && req->method == HTTP_POST) {
 		if ((body = scim_read_body(req)) && (j.doc = doc_from(req, body, &j))) {
 			j.op = G_CREATE;

@@ -546,89 +546,31 @@ static json_t *render(struct db_conn *c, sqlite3_stmt *st, const char *base)
 	return res;
 }
 
-/* The first `attr eq "value"` on the top-level "and" chain that an index
- * answers: userName, externalId or id. */
-static const struct scim_filter *indexed_eq(const struct scim_filter *f)
-{
-	if (f->op == SCIM_F_AND) {
-		const struct scim_filter *l = indexed_eq(f->left);
-		return l ? l : indexed_eq(f->right);
-	}
-	if (f->op != SCIM_F_EQ || f->path.s || f->path.in_extension || !json_is_string(f->value))
-		return NULL;
-	const char *n = f->path.a->name;
-	return strcmp(n, "userName") == 0 || strcmp(n, "externalId") == 0 || strcmp(n, "id") == 0 ? f : NULL;
-}
-
-static void list_users(struct http_request *req, const struct scim_projection *proj)
-{
-	struct scim_list l;
-	if (scim_list_read(req, &scim_user_type, &l) != 0)
-		return;
-	char base[CONFIG_STR_MAX + 16];
-	scim_base_url(req, base, sizeof(base));
-	json_t *page = json_array();
-	long total = 0;
-	struct db_conn *c = db_reader_get(req->srv->db);
-	sqlite3_stmt *st;
-	const struct scim_filter *eq = l.filter ? indexed_eq(l.filter) : NULL;
-	if (!l.filter) {
-		st = db_stmt(c, "SELECT count(*) FROM scim_users");
-		total = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		st = db_stmt(c, USER_SELECT " ORDER BY s.employee_id LIMIT ? OFFSET ?");
-		if (st) {
-			sqlite3_bind_int64(st, 1, l.count);
-			sqlite3_bind_int64(st, 2, l.start - 1);
-		}
-	} else if (eq) {
-		const char *n = eq->path.a->name;
-		st = strcmp(n, "userName") == 0 ? db_stmt(c, USER_SELECT " WHERE s.user_name = ? ORDER BY s.employee_id")
-		   : strcmp(n, "externalId") == 0 ? db_stmt(c, USER_SELECT " WHERE s.external_id = ? ORDER BY s.employee_id")
-		   : db_stmt(c, USER_SELECT " WHERE s.scim_id = ?");
-		if (st)
-			sqlite3_bind_text(st, 1, json_string_value(eq->value), -1, SQLITE_STATIC);
-	} else {
-		st = db_stmt(c, USER_SELECT " ORDER BY s.employee_id");
-	}
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		if (!l.filter) {
-			json_t *res = render(c, st, base);
-			if (res)
-				json_array_append_new(page, scim_project(proj, res));
-			json_decref(res);
-			continue;
-		}
-		json_t *res = render(c, st, base);
-		if (!res || !scim_filter_match(l.filter, res)) {
-			json_decref(res);
-			continue;
-		}
-		total++;
-		if (total >= l.start && (long)json_array_size(page) < l.count)
-			json_array_append_new(page, scim_project(proj, res));
-		json_decref(res);
-	}
-	db_reader_put(req->srv->db, c);
-	json_t *list = scim_list_response(total, l.start, page);
-	scim_send(req, 200, list, NULL);
-	json_decref(list);
-	scim_list_free(&l);
-}
-
 /* ---- the handler ---- */
 
 static json_t *render_stored(struct db_conn *c, sqlite3_stmt *st, const char *base,
-			     const struct scim_projection *proj)
+			     const struct scim_projection *proj, int all)
 {
 	(void)proj;
+	(void)all;
 	return render(c, st, base);
 }
 
 static const char *const user_ops[] = { "create", "replace", "patch", "delete" };
+static const char *const user_eq_attrs[] = { "userName", "externalId", "id", NULL };
+static const char *const user_eq_sql[] = {
+	USER_SELECT " WHERE s.user_name = ?1 ORDER BY s.employee_id",
+	USER_SELECT " WHERE s.external_id = ?1 ORDER BY s.employee_id",
+	USER_SELECT " WHERE s.scim_id = ?1",
+};
 static const struct scim_kind user_kind = {
 	.noun = "user", .event = "scim_user", .collection = "Users",
 	.select_by_id = USER_SELECT " WHERE s.scim_id = ?1",
 	.render = render_stored, .run = user_job_run, .ops = user_ops,
+	.type = &scim_user_type, .count_sql = "SELECT count(*) FROM scim_users",
+	.page_sql = USER_SELECT " ORDER BY s.employee_id LIMIT ?1 OFFSET ?2",
+	.all_sql = USER_SELECT " ORDER BY s.employee_id",
+	.eq_attrs = user_eq_attrs, .eq_sql = user_eq_sql,
 };
 
 void scim_users(struct http_request *req, const char *id)
@@ -642,7 +584,7 @@ void scim_users(struct http_request *req, const char *id)
 	json_t *body = NULL;
 	int get = req->method == HTTP_GET || req->method == HTTP_HEAD;
 	if (!id && get) {
-		list_users(req, &proj);
+		scim_list_stored(req, &user_kind, &proj);
 	} else if (!id && req->method == HTTP_POST) {
 		const char *type = NULL;
 		if (!(body = scim_read_body(req)))
