@@ -291,23 +291,30 @@ static long long visible_employee(struct http_request *req, const struct princip
 
 #define HR_ROLES (ACCESS_HR | ACCESS_ADMIN | ACCESS_LEADER)
 
+/* The record of the employee the request names, if p may see it (its id
+ * in *id); NULL after answering when not. */
+static json_t *requested_record(struct http_request *req, const struct principal *p, long long *id)
+{
+	struct db_conn *c = db_reader_get(req->srv->db);
+	*id = visible_employee(req, p, c);
+	int status = 0;
+	char err[256];
+	json_t *rec = *id ? employee_record(req->srv, c, *id, &status, err, sizeof(err)) : NULL;
+	db_reader_put(req->srv->db, c);
+	if (*id && !rec)
+		send_record_error(req, status, err);
+	return rec;
+}
+
 void views_hr_employee(struct http_request *req)
 {
 	struct principal p;
 	if (access_require(req, HR_ROLES, &p) != 0)
 		return;
-	struct db_conn *c = db_reader_get(req->srv->db);
-	long long id = visible_employee(req, &p, c);
-	int status = 0;
-	char err[256];
-	json_t *rec = id ? employee_record(req->srv, c, id, &status, err, sizeof(err)) : NULL;
-	db_reader_put(req->srv->db, c);
-	if (!id)
+	long long id;
+	json_t *rec = requested_record(req, &p, &id);
+	if (!rec)
 		return;
-	if (!rec) {
-		send_record_error(req, status, err);
-		return;
-	}
 	views_send_audited_json(req, &p, id, "hr_ansatt", "krav, fullføringer og læringsmål", rec);
 	json_decref(rec);
 }
@@ -558,18 +565,10 @@ void views_hr_employee_export(struct http_request *req)
 		http_send_error(req, 400, "bad_format", "format må være json eller csv.");
 		return;
 	}
-	struct db_conn *c = db_reader_get(req->srv->db);
-	long long id = visible_employee(req, &p, c);
-	int status = 0;
-	char err[256];
-	json_t *rec = id ? employee_record(req->srv, c, id, &status, err, sizeof(err)) : NULL;
-	db_reader_put(req->srv->db, c);
-	if (!id)
+	long long id;
+	json_t *rec = requested_record(req, &p, &id);
+	if (!rec)
 		return;
-	if (!rec) {
-		send_record_error(req, status, err);
-		return;
-	}
 	struct views_buf b = { 0 };
 	if (csv) {
 		csv_header(&b);
