@@ -389,17 +389,13 @@ static void service_provider_config(struct http_request *req, const char *base)
 	json_decref(c);
 }
 
-static void schemas(struct http_request *req, const char *base, const char *id)
+/* Answers a discovery request with all (taken): the one resource asked for
+ * by id (404 when all is empty), or a ListResponse of them. */
+static void send_discovery(struct http_request *req, json_t *all, const char *id, const char *what)
 {
-	json_t *all = json_array();
-	for (const struct scim_schema *const *s = scim_all_schemas; *s; s++) {
-		if (id && strcasecmp(id, (*s)->id) != 0)
-			continue;
-		json_array_append_new(all, scim_schema_json(*s, base));
-	}
 	if (id) {
 		if (json_array_size(all) == 0)
-			scim_send_error(req, 404, NULL, "no schema %.128s", id);
+			scim_send_error(req, 404, NULL, "no %s %.128s", what, id);
 		else
 			scim_send(req, 200, json_array_get(all, 0), NULL);
 		json_decref(all);
@@ -410,6 +406,17 @@ static void schemas(struct http_request *req, const char *base, const char *id)
 	json_decref(list);
 }
 
+static void schemas(struct http_request *req, const char *base, const char *id)
+{
+	json_t *all = json_array();
+	for (const struct scim_schema *const *s = scim_all_schemas; *s; s++) {
+		if (id && strcasecmp(id, (*s)->id) != 0)
+			continue;
+		json_array_append_new(all, scim_schema_json(*s, base));
+	}
+	send_discovery(req, all, id, "schema");
+}
+
 static void resource_types(struct http_request *req, const char *base, const char *id)
 {
 	const struct scim_resource_type *types[] = { &scim_user_type, &scim_group_type };
@@ -417,17 +424,7 @@ static void resource_types(struct http_request *req, const char *base, const cha
 	for (size_t i = 0; i < 2; i++)
 		if (!id || strcasecmp(id, types[i]->id) == 0)
 			json_array_append_new(all, scim_resource_type_json(types[i], base));
-	if (id) {
-		if (json_array_size(all) == 0)
-			scim_send_error(req, 404, NULL, "no resource type %.64s", id);
-		else
-			scim_send(req, 200, json_array_get(all, 0), NULL);
-		json_decref(all);
-		return;
-	}
-	json_t *list = scim_list_response((long)json_array_size(all), 1, all);
-	scim_send(req, 200, list, NULL);
-	json_decref(list);
+	send_discovery(req, all, id, "resource type");
 }
 
 /* ---- dispatch ---- */
