@@ -291,6 +291,19 @@ static long long visible_employee(struct http_request *req, const struct princip
 
 #define HR_ROLES (ACCESS_HR | ACCESS_ADMIN | ACCESS_LEADER)
 
+/* A read connection, once p is known to see unit (0: none asked for);
+ * NULL after answering 403. */
+static struct db_conn *reader_seeing(struct http_request *req, const struct principal *p, long long unit)
+{
+	struct db_conn *c = db_reader_get(req->srv->db);
+	if (unit && !access_sees_unit(c, p, unit)) {
+		db_reader_put(req->srv->db, c);
+		http_send_error(req, 403, "forbidden", "Du har ikke tilgang til denne enheten.");
+		return NULL;
+	}
+	return c;
+}
+
 /* The record of the employee the request names, if p may see it (its id
  * in *id); NULL after answering when not. */
 static json_t *requested_record(struct http_request *req, const struct principal *p, long long *id)
@@ -340,12 +353,9 @@ void views_hr_search(struct http_request *req)
 	}
 	char like[300];
 	snprintf(like, sizeof(like), "%%%s%%", qn > 0 ? q : "");
-	struct db_conn *c = db_reader_get(req->srv->db);
-	if (unit && !access_sees_unit(c, &p, unit)) {
-		db_reader_put(req->srv->db, c);
-		http_send_error(req, 403, "forbidden", "Du har ikke tilgang til denne enheten.");
+	struct db_conn *c = reader_seeing(req, &p, unit);
+	if (!c)
 		return;
-	}
 	sqlite3_stmt *st = db_stmt(c,
 		"SELECT e.id, e.name, e.external_id, u.name FROM employees e"
 		" LEFT JOIN org_units u ON u.id = e.unit_id"
@@ -603,12 +613,9 @@ void views_hr_export(struct http_request *req)
 	long long now = session_now_ms();
 	char today[11];
 	views_date_of(now, today, sizeof(today));
-	struct db_conn *c = db_reader_get(req->srv->db);
-	if (unit && !access_sees_unit(c, &p, unit)) {
-		db_reader_put(req->srv->db, c);
-		http_send_error(req, 403, "forbidden", "Du har ikke tilgang til denne enheten.");
+	struct db_conn *c = reader_seeing(req, &p, unit);
+	if (!c)
 		return;
-	}
 	sqlite3_stmt *st = db_stmt(c,
 		"SELECT e.external_id, e.name, u.name, a.course_id, k.title, a.reason, a.due_date,"
 		" c.completed_ms, c.expires_ms, c.success"
