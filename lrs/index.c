@@ -179,12 +179,6 @@ int lrs_index_idle(struct db_conn *c, void *arg)
 	return lrs_index_catch_up(c);
 }
 
-static int catch_up_job(struct db_conn *c, void *arg)
-{
-	(void)arg;
-	return lrs_index_catch_up(c);
-}
-
 int lrs_index_ensure(struct db *db, long long *max_out)
 {
 	struct db_conn *c = db_reader_get(db);
@@ -192,7 +186,7 @@ int lrs_index_ensure(struct db *db, long long *max_out)
 	int rc = lrs_index_state(c, &through, &last);
 	db_reader_put(db, c);
 	if (rc == DB_OK && through < last)
-		rc = db_write(db, catch_up_job, NULL);
+		rc = db_write(db, lrs_index_idle, NULL);
 	if (max_out)
 		*max_out = last;
 	return rc;

@@ -47,7 +47,8 @@ int lrs_index_after_store(struct db_conn *c, long long through, long long before
 /* Writer: the statement_registrations row of a statement. */
 int lrs_index_registration(struct db_conn *c, const char *registration, long long seq);
 
-/* The writer's idle job (db_set_idle_job): catches up. */
+/* A writer job that catches up: the writer's idle job (db_set_idle_job),
+ * and what lrs_index_ensure queues. */
 int lrs_index_idle(struct db_conn *c, void *arg);
 
 /* Reader side, before a query: makes sure every statement stored before
