@@ -170,6 +170,7 @@ int lrs_index_after_store(struct db_conn *c, long long through, long long before
 	if (last - mark >= LRS_INDEX_BULK ||
 	    (through >= before && n <= SMALL_BATCH && !db_jobs_waiting(c)))
 		return catch_up_from(c, mark, mark);
+	db_want_idle_job(c); /* the rest when writes pause */
 	return DB_OK;
 }
 

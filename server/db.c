@@ -144,6 +144,7 @@ struct db {
 
 	db_write_fn idle_fn;       /* see db_set_idle_job() */
 	void *idle_arg;
+	int idle_wanted;           /* a job asked for it (db_want_idle_job); atomic */
 
 	unsigned long long commits, jobs, checkpoints;
 };
@@ -695,6 +696,12 @@ void db_set_idle_job(struct db *db, db_write_fn fn, void *arg)
 	pthread_mutex_unlock(&db->qlock);
 }
 
+void db_want_idle_job(struct db_conn *c)
+{
+	if (c->owner)
+		__atomic_store_n(&c->owner->idle_wanted, 1, __ATOMIC_RELEASE);
+}
+
 int db_jobs_waiting(struct db_conn *c)
 {
 	struct db *db = c->owner;
@@ -761,7 +768,8 @@ static void *writer_main(void *arg)
 		run_batch(db, batch);
 		pthread_mutex_unlock(&db->wlock);
 		idle_checkpointed = 0;
-		idle_job_due = 1;
+		if (__atomic_exchange_n(&db->idle_wanted, 0, __ATOMIC_ACQ_REL))
+			idle_job_due = 1; /* stays due until it runs */
 	}
 	return NULL;
 }

@@ -63,10 +63,15 @@ int db_write(struct db *db, db_write_fn fn, void *arg);
 int db_write_now(struct db *db, db_write_fn fn, void *arg);
 
 /* Sets the job the writer runs, in a transaction of its own, once writes
- * have paused for a moment (20 ms) after a batch: work that can wait for
- * a quiet moment, such as the LRS's bulk indexing. One job per database;
- * fn NULL removes it. */
+ * have paused for a moment (20 ms) after a job asked for it with
+ * db_want_idle_job (and at shutdown, when still due): work that can wait
+ * for a quiet moment, such as the LRS's bulk indexing. One job per
+ * database; fn NULL removes it. */
 void db_set_idle_job(struct db *db, db_write_fn fn, void *arg);
+
+/* Inside a job on the writer connection c: the idle job is to run at the
+ * next pause. */
+void db_want_idle_job(struct db_conn *c);
 
 /* Inside a job on the writer connection c: true when more jobs are queued
  * behind the current batch (the writer is busy). 0 on other connections. */

@@ -1,7 +1,7 @@
 /* test_db.c: storage (server/db.c): migrations, group commit, rollback of a
  * failing job, readers, backup, the statement cache with built SQL, the
  * epoch writer-side caches watch, checkpoints off the writer and the WAL
- * reused, and gathered WAL writes read back intact. */
+ * reused, gathered WAL writes read back intact, and the idle job. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +323,53 @@ static void test_checkpoints_and_wal_reuse(void)
 	sqlite3_close(h);
 }
 
+/* The idle job runs once writes pause after a job asked for it, not after
+ * every batch, and at shutdown when still due. */
+static int idle_runs;
+
+static int count_idle(struct db_conn *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	__atomic_add_fetch(&idle_runs, 1, __ATOMIC_RELAXED);
+	return DB_OK;
+}
+
+static int insert_wanting_idle(struct db_conn *c, void *arg)
+{
+	db_want_idle_job(c);
+	return insert(c, arg);
+}
+
+static int idle_count(void)
+{
+	return __atomic_load_n(&idle_runs, __ATOMIC_RELAXED);
+}
+
+static void test_idle_job(void)
+{
+	struct db *db = open_temp();
+	if (!db)
+		return;
+	db_set_idle_job(db, count_idle, NULL);
+	long v = 1;
+	CHECK(db_write(db, insert, &v) == DB_OK);
+	usleep(150 * 1000);
+	CHECK(idle_count() == 0); /* nobody asked */
+	CHECK(db_write(db, insert_wanting_idle, &v) == DB_OK);
+	for (int i = 0; i < 200 && idle_count() == 0; i++)
+		usleep(10 * 1000);
+	CHECK(idle_count() == 1);
+	CHECK(db_write(db, insert, &v) == DB_OK);
+	usleep(150 * 1000);
+	CHECK(idle_count() == 1); /* ran once, not again */
+	db_set_idle_job(db, NULL, NULL);
+	db_set_idle_job(db, count_idle, NULL);
+	CHECK(db_write(db, insert_wanting_idle, &v) == DB_OK);
+	db_close(db); /* still due: runs before the writer stops */
+	CHECK(idle_count() == 2);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/vern-unit-XXXXXX");
@@ -338,6 +385,7 @@ int main(void)
 	UNIT_RUN(test_stmt_cache_built_sql);
 	UNIT_RUN(test_epoch);
 	UNIT_RUN(test_checkpoints_and_wal_reuse);
+	UNIT_RUN(test_idle_job);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
