@@ -415,6 +415,12 @@ static int count_attendance(struct db_conn *c, const char *home_page, const char
 	return rc;
 }
 
+static int by_id(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return (x > y) - (x < y);
+}
+
 /* Takes back the completions of course that attendance statements gave. */
 static int uncount_attendance(struct db_conn *c, const char *course)
 {
@@ -443,8 +449,12 @@ static int uncount_attendance(struct db_conn *c, const char *course)
 	if (rc == DB_OK && step != SQLITE_DONE)
 		rc = db_step_error(c, step, "attendance_uncount");
 	sqlite3_reset(st);
+	/* one recompute per employee, however many sessions they attended */
+	if (n > 1)
+		qsort(emps, n, sizeof(*emps), by_id);
 	for (size_t i = 0; rc == DB_OK && i < n; i++)
-		rc = recompute(c, emps[i], course);
+		if (i == 0 || emps[i] != emps[i - 1])
+			rc = recompute(c, emps[i], course);
 	free(emps);
 	return rc;
 }
