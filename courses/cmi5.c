@@ -16,12 +16,12 @@
 #include "documents.h"
 #include "http.h"
 #include "log.h"
-#include "multipart.h"
 #include "origin.h"
 #include "outline.h"
 #include "rollup.h"
 #include "runtime.h"
 #include "server.h"
+#include "statements.h"
 #include "stmt.h"
 
 /* Statements may trail "terminated" by this much (requests in flight). */
@@ -546,25 +546,12 @@ static const char *rule_violation(struct au_rules *r, json_t *s, long long now)
  * none to read (the LRS then refuses the request itself). */
 static json_t *statements_of(struct lrs_ctx *x)
 {
-	const char *body = x->body;
-	size_t len = x->body_len;
-	char ct[128];
-	lrs_content_type(x, ct, sizeof(ct));
-	struct lrs_part *parts = NULL;
-	if (body && strcmp(ct, "multipart/mixed") == 0) {
-		char err[200];
-		parts = calloc(LRS_MULTIPART_MAX_PARTS, sizeof(*parts));
-		if (!parts || lrs_multipart_parse(lrs_header(x, "Content-Type"), body, len, parts,
-						  LRS_MULTIPART_MAX_PARTS, err, sizeof(err)) < 1 ||
-		    !lrs_part_is_json(&parts[0])) {
-			free(parts);
-			return NULL;
-		}
-		body = parts[0].body;
-		len = parts[0].len;
-	}
-	json_t *v = body && len > 0 && http_json_depth_ok(body, len, HTTP_JSON_MAX_DEPTH)
-			    ? json_loadb(body, len, 0, NULL) : NULL;
+	struct lrs_part *parts;
+	int nparts;
+	size_t len;
+	struct lrs_text_error e;
+	const char *text = lrs_statements_text(x, &parts, &nparts, &len, &e);
+	json_t *v = text ? json_loadb(text, len, 0, NULL) : NULL;
 	free(parts);
 	if (json_is_object(v)) {
 		json_t *arr = json_array();

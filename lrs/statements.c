@@ -531,6 +531,56 @@ static int store(struct lrs_ctx *x, json_t *arr, int single, const struct lrs_pa
 	return 0;
 }
 
+const char *lrs_statements_text(struct lrs_ctx *x, struct lrs_part **partsp, int *nparts,
+				size_t *lenp, struct lrs_text_error *e)
+{
+	char ct[128];
+	lrs_content_type(x, ct, sizeof(ct));
+	const char *body = x->body ? x->body : "";
+	size_t len = x->body_len;
+	*partsp = NULL;
+	*nparts = 0;
+	e->status = 400;
+	e->code = "bad_json";
+	if (strcmp(ct, "multipart/mixed") == 0) {
+		struct lrs_part *parts = *partsp = calloc(LRS_MULTIPART_MAX_PARTS, sizeof(*parts));
+		if (!parts) {
+			*e = (struct lrs_text_error){ 503, "unavailable", "out of memory" };
+			return NULL;
+		}
+		e->code = "bad_multipart";
+		int n = lrs_multipart_parse(lrs_header(x, "Content-Type"), body, len, parts,
+					    LRS_MULTIPART_MAX_PARTS, e->detail, sizeof(e->detail));
+		if (n < 1)
+			return NULL;
+		if (!lrs_part_is_json(&parts[0])) {
+			snprintf(e->detail, sizeof(e->detail),
+				 "the first part must be the statements as application/json");
+			return NULL;
+		}
+		*nparts = n;
+		body = parts[0].body;
+		len = parts[0].len;
+		e->code = "bad_json";
+	} else if (strcmp(ct, "application/json") != 0) {
+		e->code = "bad_content_type";
+		snprintf(e->detail, sizeof(e->detail),
+			 "statements must be sent as application/json or multipart/mixed");
+		return NULL;
+	}
+	if (len == 0) {
+		snprintf(e->detail, sizeof(e->detail), "the request has no statements");
+		return NULL;
+	}
+	if (!http_json_depth_ok(body, len, HTTP_JSON_MAX_DEPTH)) {
+		snprintf(e->detail, sizeof(e->detail), "the JSON nests deeper than %d levels",
+			 HTTP_JSON_MAX_DEPTH);
+		return NULL;
+	}
+	*lenp = len;
+	return body;
+}
+
 /* Parses the request content into statements (JSON or multipart), its
  * values made in arena (released by the caller when the request is done).
  * On success returns the parsed JSON value and sets parts/nparts (0 for
@@ -538,45 +588,11 @@ static int store(struct lrs_ctx *x, json_t *arr, int single, const struct lrs_pa
 static json_t *read_content(struct lrs_ctx *x, struct json_arena *arena, struct lrs_part **partsp,
 			    int *nparts)
 {
-	struct lrs_part *parts = NULL;
-	char ct[128];
-	lrs_content_type(x, ct, sizeof(ct));
-	const char *body = x->body ? x->body : "";
-	size_t len = x->body_len;
-	*nparts = 0;
-	if (strcmp(ct, "multipart/mixed") == 0) {
-		char err[200];
-		parts = *partsp = calloc(LRS_MULTIPART_MAX_PARTS, sizeof(*parts));
-		if (!parts) {
-			lrs_send_error(x, 503, "unavailable", "out of memory");
-			return NULL;
-		}
-		int n = lrs_multipart_parse(lrs_header(x, "Content-Type"), body, len, parts,
-					    LRS_MULTIPART_MAX_PARTS, err, sizeof(err));
-		if (n < 1) {
-			lrs_send_error(x, 400, "bad_multipart", "%s", err);
-			return NULL;
-		}
-		if (!lrs_part_is_json(&parts[0])) {
-			lrs_send_error(x, 400, "bad_multipart",
-				       "the first part must be the statements as application/json");
-			return NULL;
-		}
-		*nparts = n;
-		body = parts[0].body;
-		len = parts[0].len;
-	} else if (strcmp(ct, "application/json") != 0) {
-		lrs_send_error(x, 400, "bad_content_type",
-			       "statements must be sent as application/json or multipart/mixed");
-		return NULL;
-	}
-	if (len == 0) {
-		lrs_send_error(x, 400, "bad_json", "the request has no statements");
-		return NULL;
-	}
-	if (!http_json_depth_ok(body, len, HTTP_JSON_MAX_DEPTH)) {
-		lrs_send_error(x, 400, "bad_json", "the JSON nests deeper than %d levels",
-			       HTTP_JSON_MAX_DEPTH);
+	struct lrs_text_error e;
+	size_t len = 0;
+	const char *body = lrs_statements_text(x, partsp, nparts, &len, &e);
+	if (!body) {
+		lrs_send_error(x, e.status, e.code, "%s", e.detail);
 		return NULL;
 	}
 	json_error_t jerr;
