@@ -77,9 +77,20 @@ char *lrs_keys_text(const struct lrs_keyset *k)
 	if (!out)
 		return NULL;
 	out[0] = '\0';
-	for (size_t i = 0; i < k->n; i++)
-		o += (size_t)snprintf(out + o, size - o, "%s%lld", i ? " " : "",
-				      k->k[i].term * 2 + k->k[i].direct);
+	for (size_t i = 0; i < k->n; i++) {
+		/* term ids are positive: digits by hand, no printf per key */
+		unsigned long long v = (unsigned long long)(k->k[i].term * 2 + k->k[i].direct);
+		char digits[21], *d = digits + sizeof(digits);
+		do
+			*--d = (char)('0' + v % 10);
+		while ((v /= 10) > 0);
+		if (i)
+			out[o++] = ' ';
+		size_t n = (size_t)(digits + sizeof(digits) - d);
+		memcpy(out + o, d, n);
+		o += n;
+	}
+	out[o] = '\0';
 	return out;
 }
 

@@ -28,18 +28,36 @@ static int fail(struct walk *w, const char *fmt, ...)
 	return -1;
 }
 
-/* Appends ".key" or "[i]" to the path; returns the old length to restore. */
+/* Appends text (n bytes) to the path, cut short when the path is full. */
+static void append(struct walk *w, size_t len, const char *text, size_t n)
+{
+	if (n > sizeof(w->path) - 1 - len)
+		n = sizeof(w->path) - 1 - len;
+	memcpy(w->path + len, text, n);
+	w->path[len + n] = '\0';
+}
+
+/* Appends ".key" or "[i]" to the path; returns the old length to restore.
+ * (Called for every member of every statement: no printf here.) */
 static size_t push_key(struct walk *w, const char *key)
 {
 	size_t len = strlen(w->path);
-	snprintf(w->path + len, sizeof(w->path) - len, "%s%s", len ? "." : "", key);
+	if (len)
+		append(w, len, ".", 1);
+	append(w, len + (len ? 1 : 0), key, strlen(key));
 	return len;
 }
 
 static size_t push_index(struct walk *w, size_t i)
 {
 	size_t len = strlen(w->path);
-	snprintf(w->path + len, sizeof(w->path) - len, "[%zu]", i);
+	char digits[24], *d = digits + sizeof(digits);
+	*--d = ']';
+	do
+		*--d = (char)('0' + i % 10);
+	while ((i /= 10) > 0);
+	*--d = '[';
+	append(w, len, d, (size_t)(digits + sizeof(digits) - d));
 	return len;
 }
 

@@ -149,6 +149,29 @@ static void test_version_and_unknown_keys(void)
 	CHECK_STR(e.path, "foo");
 }
 
+/* Paths name array indexes, and a path longer than the buffer is cut,
+ * never overrun. */
+static void test_paths(void)
+{
+	json_t *s = json_loads("{" ACTOR "," VERB "," OBJ ",\"context\":{\"contextActivities\":"
+			       "{\"grouping\":[{\"id\":\"https://x.no/g\"},{\"id\":\"no iri\"}]}}}",
+			       0, NULL);
+	memset(&e, 0, sizeof(e));
+	CHECK(lrs_validate_statement(s, LRS_V103, "[12]", &e) == -1);
+	CHECK_STR(e.path, "[12].context.contextActivities.grouping[1].id");
+	json_decref(s);
+
+	char key[400];
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	char text[600];
+	snprintf(text, sizeof(text), "{" ACTOR "," VERB "," OBJ ",\"result\":{\"extensions\":"
+		 "{\"%s\":1}}}", key);
+	CHECK(check(text, LRS_V103) == -1);
+	CHECK(strncmp(e.path, "result.extensions.kkk", 21) == 0);
+	CHECK(strlen(e.path) < sizeof(e.path));
+}
+
 static void test_format_checks(void)
 {
 	CHECK(lrs_is_iri("https://vern.example/a?b=c#d"));
@@ -186,6 +209,7 @@ int main(void)
 	UNIT_RUN(test_substatement_restrictions);
 	UNIT_RUN(test_voiding_needs_statement_ref);
 	UNIT_RUN(test_version_and_unknown_keys);
+	UNIT_RUN(test_paths);
 	UNIT_RUN(test_format_checks);
 	return unit_done();
 }
