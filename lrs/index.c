@@ -116,14 +116,117 @@ static int pass_read(struct db_conn *c, long long from, struct pass *p)
 	return rc == SQLITE_DONE ? DB_OK : db_step_error(c, rc, "index_read");
 }
 
-static int pass_write(struct db_conn *c, struct pass *p)
+/* Sorts the rows of p by index key: the order they are written in. */
+static void pass_sort(struct pass *p)
 {
-	int rc = lrs_keys_flush(c, &p->keys);
+	lrs_keys_sort(&p->keys);
 	if (p->nregs > 1)
 		qsort(p->regs, p->nregs, sizeof(*p->regs), by_registration);
-	for (size_t i = 0; rc == DB_OK && i < p->nregs; i++)
+}
+
+/* Writes the statement_keys rows [keys_from, keys_to) and the registration
+ * rows [regs_from, regs_to) of a sorted pass. */
+static int pass_write(struct db_conn *c, const struct pass *p, size_t keys_from, size_t keys_to,
+		      size_t regs_from, size_t regs_to)
+{
+	int rc = lrs_keys_write(c, &p->keys, keys_from, keys_to);
+	for (size_t i = regs_from; rc == DB_OK && i < regs_to && i < p->nregs; i++)
 		rc = lrs_index_registration(c, p->regs[i].registration, p->regs[i].seq);
 	return rc;
+}
+
+/* ---- a pass written in parts ----
+ *
+ * A bulk pass is sorted once and then written a part at a time, each part
+ * in the transaction of a later batch, in key order: the pages of one key
+ * range are written by one part, as if the pass were written at once, and
+ * no batch waits for the whole pass. The mark moves when the last part is
+ * written. The pass lives in the writer's memory only: a rollback (which
+ * may have taken back a part) drops it, and the next catch-up writes
+ * everything after the mark again (rows already there are kept). */
+
+/* Parts per pass: a pass is written while about half as many statements
+ * again arrive, so the next pass starts with a full backlog. */
+#define PART_SHARE 2
+
+struct pending {
+	int active;
+	struct pass p;
+	size_t keys_at, regs_at; /* written so far */
+	unsigned long epoch;     /* db_conn_epoch when last written */
+};
+
+static const char pending_key[] = "lrs_index_pending";
+
+static void pending_drop(struct pending *pd)
+{
+	if (pd && pd->active) {
+		pass_free(&pd->p);
+		memset(pd, 0, sizeof(*pd));
+	}
+}
+
+static void pending_free(void *v)
+{
+	pending_drop(v);
+	free(v);
+}
+
+/* The writer's pending pass (created inactive), or NULL when out of
+ * memory. A pass from before a rollback is dropped. */
+static struct pending *pending_of(struct db_conn *c)
+{
+	struct pending *pd = db_conn_state(c, pending_key);
+	if (!pd) {
+		if (!(pd = calloc(1, sizeof(*pd))))
+			return NULL;
+		if (db_conn_set_state(c, pending_key, pd, pending_free) != 0) {
+			free(pd);
+			return NULL;
+		}
+	}
+	if (pd->active && pd->epoch != db_conn_epoch(c))
+		pending_drop(pd);
+	return pd;
+}
+
+/* Writes the next part of the pending pass (all of it when share is 0):
+ * the rows of about share statements. The last part moves the mark. */
+static int pending_write(struct db_conn *c, struct pending *pd, size_t share)
+{
+	struct pass *p = &pd->p;
+	size_t keys_to = p->keys.n, regs_to = p->nregs;
+	if (share > 0 && share < p->statements) {
+		keys_to = pd->keys_at + (p->keys.n * share + p->statements - 1) / p->statements;
+		regs_to = pd->regs_at + (p->nregs * share + p->statements - 1) / p->statements;
+		if (keys_to > p->keys.n)
+			keys_to = p->keys.n;
+		if (regs_to > p->nregs)
+			regs_to = p->nregs;
+	}
+	int rc = pass_write(c, p, pd->keys_at, keys_to, pd->regs_at, regs_to);
+	if (rc != DB_OK) {
+		pending_drop(pd);
+		return rc;
+	}
+	pd->keys_at = keys_to;
+	pd->regs_at = regs_to;
+	pd->epoch = db_conn_epoch(c);
+	if (pd->keys_at < p->keys.n || pd->regs_at < p->nregs)
+		return DB_OK;
+	rc = db_meta_set_int(c, mark_key, p->last);
+	pending_drop(pd);
+	return rc;
+}
+
+/* Writes what is left of a pending pass, so the mark is where the pass
+ * ends. */
+static int pending_finish(struct db_conn *c)
+{
+	struct pending *pd = pending_of(c);
+	if (!pd)
+		return DB_ERROR;
+	return pd->active ? pending_write(c, pd, 0) : DB_OK;
 }
 
 /* Indexes every statement after seq from; the mark ends at the last one
@@ -135,8 +238,10 @@ static int catch_up_from(struct db_conn *c, long long from, long long through)
 		struct pass p;
 		memset(&p, 0, sizeof(p));
 		rc = pass_read(c, from, &p);
-		if (rc == DB_OK && p.statements > 0)
-			rc = pass_write(c, &p);
+		if (rc == DB_OK && p.statements > 0) {
+			pass_sort(&p);
+			rc = pass_write(c, &p, 0, p.keys.n, 0, p.nregs);
+		}
 		if (rc == DB_OK && p.last > through) {
 			rc = db_meta_set_int(c, mark_key, p.last);
 			through = p.last;
@@ -152,24 +257,60 @@ static int catch_up_from(struct db_conn *c, long long from, long long through)
 int lrs_index_catch_up(struct db_conn *c)
 {
 	long long through;
-	int rc = lrs_index_state(c, &through, NULL);
+	int rc = pending_finish(c);
+	if (rc == DB_OK)
+		rc = lrs_index_state(c, &through, NULL);
 	return rc == DB_OK ? catch_up_from(c, through, through) : rc;
+}
+
+/* Reads and sorts the statements after the mark into a pending pass and
+ * writes its first part. */
+static int pending_start(struct db_conn *c, struct pending *pd, long long mark, size_t share)
+{
+	memset(&pd->p, 0, sizeof(pd->p));
+	int rc = pass_read(c, mark, &pd->p);
+	if (rc != DB_OK || pd->p.statements == 0) {
+		pass_free(&pd->p);
+		memset(pd, 0, sizeof(*pd));
+		return rc;
+	}
+	pass_sort(&pd->p);
+	pd->active = 1;
+	pd->keys_at = pd->regs_at = 0;
+	return pending_write(c, pd, share);
 }
 
 int lrs_index_after_store(struct db_conn *c, long long through, long long before, size_t n)
 {
-	/* The newest statement was deleted after it was indexed, and its seq
-	 * given to a new one: index from there. */
-	if (before < through)
-		return catch_up_from(c, before, through);
+	struct pending *pd = pending_of(c);
+	if (!pd)
+		return DB_ERROR;
+	/* The newest statement was deleted after it was indexed (or read
+	 * into the pending pass), and its seq given to a new one: index from
+	 * there. */
+	if (before < through || (pd->active && before < pd->p.last)) {
+		pending_drop(pd);
+		return catch_up_from(c, before < through ? before : through, through);
+	}
+	size_t share = PART_SHARE * n;
+	if (pd->active) {
+		int rc = pending_write(c, pd, share);
+		if (rc == DB_OK && pd->active)
+			db_want_idle_job(c); /* the rest when writes pause */
+		return rc;
+	}
 	/* the mark now (a voiding statement in the batch catches up) */
 	long long mark, last;
 	int rc = lrs_index_state(c, &mark, &last);
 	if (rc != DB_OK || last <= mark)
 		return rc;
-	if (last - mark >= LRS_INDEX_BULK ||
-	    (through >= before && n <= SMALL_BATCH && !db_jobs_waiting(c)))
+	if (through >= before && n <= SMALL_BATCH && !db_jobs_waiting(c))
 		return catch_up_from(c, mark, mark);
+	if (last - mark >= LRS_INDEX_BULK) {
+		rc = pending_start(c, pd, mark, share);
+		if (rc != DB_OK || !pd->active)
+			return rc;
+	}
 	db_want_idle_job(c); /* the rest when writes pause */
 	return DB_OK;
 }

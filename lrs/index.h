@@ -11,8 +11,12 @@
  *   - when a query or another reader of the index needs it
  *     (lrs_index_ensure, lrs_index_catch_up),
  *   - when writes pause (the writer's idle job, lrs_index_idle),
- *   - when LRS_INDEX_BULK statements are waiting, in the batch that
- *     stores the last of them,
+ *   - when LRS_INDEX_BULK statements are waiting: the batch that stores
+ *     the last of them reads and sorts their rows, and writes the first
+ *     part of them; each batch after it writes the next part (the rows of
+ *     twice as many statements as it stored), in key order, until the
+ *     pass is written and the mark moves (so no batch waits for a whole
+ *     pass),
  *   - at once when a small batch is stored on a quiet writer (nothing
  *     else queued, nothing waiting), so light traffic is indexed as it is
  *     stored.
@@ -26,8 +30,7 @@
 
 struct server;
 
-/* Statements that wait, at most, before the batch storing them writes
- * their rows. */
+/* Statements that wait, at most, before a pass starts writing their rows. */
 #define LRS_INDEX_BULK 16384
 
 /* The mark (the highest seq whose rows are written; 0 when none) and,

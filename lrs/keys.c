@@ -317,24 +317,29 @@ static int by_term_seq(const void *a, const void *b)
 	return x->order < y->order ? -1 : (x->order > y->order);
 }
 
-int lrs_keys_flush(struct db_conn *c, struct lrs_key_queue *q)
+void lrs_keys_sort(struct lrs_key_queue *q)
 {
 	if (q->n == 0)
-		return DB_OK;
-	pthread_once(&insert_sql_once, make_insert_sql);
+		return;
 	qsort(q->r, q->n, sizeof(q->r[0]), by_term_seq);
 	size_t kept = 0;
 	for (size_t i = 0; i < q->n; i++)
 		if (kept == 0 || q->r[i].term != q->r[kept - 1].term || q->r[i].seq != q->r[kept - 1].seq)
 			q->r[kept++] = q->r[i];
+	q->n = kept;
+}
+
+int lrs_keys_write(struct db_conn *c, const struct lrs_key_queue *q, size_t from, size_t to)
+{
+	pthread_once(&insert_sql_once, make_insert_sql);
+	if (to > q->n)
+		to = q->n;
 	int rc = DB_OK;
-	for (size_t at = 0; at < kept && rc == DB_OK;) {
-		size_t n = kept - at < ROWS_PER_INSERT ? kept - at : ROWS_PER_INSERT;
+	for (size_t at = from; at < to && rc == DB_OK;) {
+		size_t n = to - at < ROWS_PER_INSERT ? to - at : ROWS_PER_INSERT;
 		sqlite3_stmt *st = db_stmt(c, insert_sql[n]);
-		if (!st) {
-			rc = DB_ERROR;
-			break;
-		}
+		if (!st)
+			return DB_ERROR;
 		for (size_t i = 0; i < n; i++) {
 			sqlite3_bind_int64(st, (int)(3 * i + 1), q->r[at + i].term);
 			sqlite3_bind_int64(st, (int)(3 * i + 2), q->r[at + i].seq);
@@ -343,6 +348,13 @@ int lrs_keys_flush(struct db_conn *c, struct lrs_key_queue *q)
 		rc = db_exec_stmt(c, st, "statement_keys_insert");
 		at += n;
 	}
+	return rc;
+}
+
+int lrs_keys_flush(struct db_conn *c, struct lrs_key_queue *q)
+{
+	lrs_keys_sort(q);
+	int rc = lrs_keys_write(c, q, 0, q->n);
 	q->n = 0;
 	return rc;
 }

@@ -74,6 +74,12 @@ int lrs_keys_share(struct db_conn *c, struct lrs_key_queue *q, const struct lrs_
  * the queue. Returns 0 or a DB_E* code. */
 int lrs_keys_flush(struct db_conn *c, struct lrs_key_queue *q);
 
+/* The two halves of lrs_keys_flush, for writing a long queue in parts:
+ * sorts the rows by (term, seq) and drops repeated ones; then writes rows
+ * [from, to) of the sorted queue (which stays as it is). */
+void lrs_keys_sort(struct lrs_key_queue *q);
+int lrs_keys_write(struct db_conn *c, const struct lrs_key_queue *q, size_t from, size_t to);
+
 void lrs_keyset_free(struct lrs_keyset *k);
 void lrs_key_queue_free(struct lrs_key_queue *q);
 

@@ -1,7 +1,8 @@
 /* test_lrs_index.c: the query index written in bulk behind the statements
  * (lrs/index.c): a small batch on a quiet writer is indexed as it is
  * stored, a larger one waits until a reader needs it (lrs_index_ensure),
- * writes pause (the idle job) or LRS_INDEX_BULK statements wait; rows lost
+ * writes pause (the idle job) or LRS_INDEX_BULK statements wait (then in
+ * parts, by the batches that follow); rows lost
  * with the mark (a crash) are rebuilt from the statements' lists; a seq
  * given again after its statement was deleted is indexed. */
 #include <jansson.h>
@@ -50,7 +51,8 @@ static long long max_seq(void)
 }
 
 /* Every statement up to the mark has exactly the rows its list names, and
- * its registration row; none after it has any (they wait). */
+ * its registration row (a statement after it may have some of its rows:
+ * a pass being written in parts). */
 static void check_index_matches_lists(void)
 {
 	long long listed = 0, through = mark();
@@ -67,8 +69,10 @@ static void check_index_matches_lists(void)
 			p = end;
 		}
 	db_reader_put(srv.db, c);
-	CHECK(listed == fixture_scalar("SELECT count(*) FROM statement_keys", NULL));
-	CHECK(fixture_scalar("SELECT count(*) FROM statement_registrations", NULL) ==
+	CHECK(listed == fixture_scalar("SELECT count(*) FROM statement_keys WHERE seq <= "
+		     "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lrs_indexed_through')", NULL));
+	CHECK(fixture_scalar("SELECT count(*) FROM statement_registrations WHERE seq <= "
+		     "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lrs_indexed_through')", NULL) ==
 	      fixture_scalar("SELECT count(*) FROM statements WHERE registration IS NOT NULL AND seq <= "
 		     "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lrs_indexed_through')", NULL));
 	CHECK(fixture_scalar("SELECT count(*) FROM statement_registrations r JOIN statements s ON s.seq = r.seq "
@@ -153,14 +157,71 @@ static void idle_writer_catches_up(void)
 	db_set_idle_job(srv.db, NULL, NULL);
 }
 
+static long long rows_after_mark(void)
+{
+	return fixture_scalar("SELECT count(*) FROM statement_keys WHERE seq > "
+			      "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'lrs_indexed_through')", NULL);
+}
+
+/* Stores batches of 500 until LRS_INDEX_BULK statements wait: the batch
+ * that stores the last of them writes the first part of a pass. */
+static void fill_backlog(void)
+{
+	long long start = mark();
+	while (max_seq() - start < LRS_INDEX_BULK)
+		CHECK(fixture_store(batch(500)) == 0);
+	CHECK(mark() == start);
+	CHECK(rows_after_mark() > 0);
+}
+
+/* The pass is written in parts by the batches that follow; the last part
+ * moves the mark. */
 static void bulk_when_many_wait(void)
 {
-	long long start = max_seq();
-	for (int i = 0; i < LRS_INDEX_BULK / 500 + 2; i++)
+	long long start = mark();
+	fill_backlog();
+	int batches = 0;
+	while (mark() == start && batches < 100) {
 		CHECK(fixture_store(batch(500)) == 0);
-	CHECK(max_seq() - start >= LRS_INDEX_BULK);
+		batches++;
+	}
+	printf("# the pass took %d more batches of 500\n", batches);
+	CHECK(batches > 1);
 	CHECK(mark() > start);
 	CHECK(max_seq() - mark() < LRS_INDEX_BULK);
+	check_index_matches_lists();
+	CHECK(lrs_index_ensure(srv.db, NULL) == DB_OK);
+	CHECK(mark() == max_seq());
+	check_index_matches_lists();
+}
+
+/* A query in the middle of a pass finishes it and indexes the rest. */
+static void reader_finishes_a_pass(void)
+{
+	fill_backlog();
+	CHECK(lrs_index_ensure(srv.db, NULL) == DB_OK);
+	CHECK(mark() == max_seq());
+	CHECK(rows_after_mark() == 0);
+	check_index_matches_lists();
+}
+
+/* A batch refused after a part was written (a rollback in the writer)
+ * drops the pass in memory; the next catch-up writes everything after the
+ * mark again, keeping the rows already there. */
+static void rollback_drops_the_pass(void)
+{
+	fill_backlog();
+	json_t *dup = batch(2);
+	json_t *first = json_array_get(dup, 0);
+	json_object_set_new(first, "id", json_string("2b0c6a8e-7f3e-4d8e-9a6b-0e1f2a3b4c5d"));
+	CHECK(fixture_store(json_pack("[O]", first)) == 0);
+	json_object_set_new(first, "verb", json_pack("{s:s}", "id", "https://vern.test/other-verb"));
+	char err[300];
+	CHECK(lrs_store_internal(&srv, dup, NULL, err, sizeof(err)) != 0); /* a conflict */
+	json_decref(dup);
+	CHECK(fixture_store(batch(500)) == 0);
+	CHECK(lrs_index_ensure(srv.db, NULL) == DB_OK);
+	CHECK(mark() == max_seq());
 	check_index_matches_lists();
 }
 
@@ -174,5 +235,7 @@ int main(void)
 	UNIT_RUN(reused_seq_is_indexed);
 	UNIT_RUN(idle_writer_catches_up);
 	UNIT_RUN(bulk_when_many_wait);
+	UNIT_RUN(reader_finishes_a_pass);
+	UNIT_RUN(rollback_drops_the_pass);
 	return fixture_close();
 }
