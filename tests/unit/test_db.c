@@ -2,6 +2,7 @@
  * failing job, readers, backup, the statement cache with built SQL, the
  * epoch writer-side caches watch, checkpoints off the writer and the WAL
  * reused, gathered WAL writes read back intact, and the idle job. */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,6 +371,62 @@ static void test_idle_job(void)
 	CHECK(idle_count() == 2);
 }
 
+/* The nice value of this process's thread named name, or 99 when none. */
+static int thread_nice(const char *name)
+{
+	char p[300], comm[32], stat[1024];
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		snprintf(p, sizeof(p), "/proc/self/task/%s/comm", de->d_name);
+		FILE *f = fopen(p, "r");
+		if (!f)
+			continue;
+		int same = fgets(comm, sizeof(comm), f) && strncmp(comm, name, strlen(name)) == 0 &&
+			   comm[strlen(name)] == '\n';
+		fclose(f);
+		if (!same)
+			continue;
+		snprintf(p, sizeof(p), "/proc/self/task/%s/stat", de->d_name);
+		closedir(d);
+		if (!(f = fopen(p, "r")))
+			return 99;
+		size_t n = fread(stat, 1, sizeof(stat) - 1, f);
+		fclose(f);
+		stat[n] = '\0';
+		/* after "(comm) ": state is field 3, nice field 19 */
+		const char *q = strrchr(stat, ')');
+		int nice = 99, field = 2;
+		for (; q && *q; q++)
+			if (*q == ' ' && ++field == 19) {
+				nice = atoi(q + 1);
+				break;
+			}
+		return nice;
+	}
+	if (d)
+		closedir(d);
+	return 99;
+}
+
+/* The writer runs at a higher priority than the request threads when the
+ * process may raise it (as root here), and at the normal one otherwise. */
+static void test_writer_priority(void)
+{
+	struct db *db = open_temp();
+	if (!db)
+		return;
+	long v = 1;
+	CHECK(db_write(db, insert, &v) == DB_OK);
+	int nice = thread_nice("vern-writer");
+	printf("# writer nice %d (euid %d)\n", nice, (int)geteuid());
+	if (geteuid() == 0)
+		CHECK(nice == -10);
+	else
+		CHECK(nice == -10 || nice == 0);
+	db_close(db);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/vern-unit-XXXXXX");
@@ -386,6 +443,7 @@ int main(void)
 	UNIT_RUN(test_epoch);
 	UNIT_RUN(test_checkpoints_and_wal_reuse);
 	UNIT_RUN(test_idle_job);
+	UNIT_RUN(test_writer_priority);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
