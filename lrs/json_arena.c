@@ -8,7 +8,8 @@
  * time it parses and gives it back when it ends. Releasing an arena moves
  * its area's mark back (pages beyond KEEP_BYTES go back to the system).
  * When the areas are all taken, or one is full, allocations fall back to
- * malloc, which the free function handles as before. Under
+ * malloc, which the free function handles as before (and the arena notes
+ * it: see json_arena_holds_all). Under
  * AddressSanitizer released memory is poisoned, so a value used after its
  * arena's release is reported. */
 #include "json_arena.h"
@@ -40,6 +41,7 @@ static pthread_key_t area_key;
 static __thread unsigned char *area;   /* this thread's area, or NULL */
 static __thread size_t area_used;
 static __thread int arena_on;
+static __thread int fell_back; /* an allocation while arena_on came from malloc */
 
 static int in_region(const void *p)
 {
@@ -95,6 +97,7 @@ static void *arena_malloc(size_t n)
 			UNPOISON(p, n);
 			return p;
 		}
+		fell_back = 1;
 	}
 	return malloc(n);
 }
@@ -121,12 +124,25 @@ void json_arena_install(void)
 
 void json_arena_begin(struct json_arena *a)
 {
+	if (a->used) {
+		/* resumed: only while nothing else used the area since */
+		if (!a->active && !arena_on && area_used == a->end) {
+			a->active = 1;
+			arena_on = 1;
+			fell_back = 0;
+		} else if (!a->active) {
+			a->spilled = 1;
+		}
+		return;
+	}
 	if (!region || arena_on || take_area() != 0)
 		return;
 	a->active = 1;
 	a->used = 1;
+	a->spilled = 0;
 	a->start = area_used;
 	arena_on = 1;
+	fell_back = 0;
 }
 
 void json_arena_end(struct json_arena *a)
@@ -135,7 +151,13 @@ void json_arena_end(struct json_arena *a)
 		return;
 	a->active = 0;
 	a->end = area_used;
+	a->spilled |= fell_back;
 	arena_on = 0;
+}
+
+int json_arena_holds_all(const struct json_arena *a)
+{
+	return a && a->used && !a->spilled;
 }
 
 void json_arena_release(struct json_arena *a)

@@ -21,14 +21,24 @@
 struct json_arena {
 	size_t start, end; /* the part of the thread's area it holds */
 	int active, used;
+	int spilled;       /* some value made while active came from malloc */
 };
 
 void json_arena_install(void);
 
 /* This thread's jansson allocations come from a (zeroed, or released
- * since) until json_arena_end. */
+ * since) until json_arena_end. Beginning a again, later in the same
+ * request, resumes it. */
 void json_arena_begin(struct json_arena *a);
 void json_arena_end(struct json_arena *a);
+
+/* Whether every value made while a was active came from it (none from
+ * malloc: the area was full, no area was free, or another use of the
+ * thread's area came between). Then a tree made only while a was active
+ * need not be freed value by value: json_arena_release frees it whole,
+ * and its owner may skip json_decref (a tree with any other value in it
+ * must still be given back with json_decref). */
+int json_arena_holds_all(const struct json_arena *a);
 
 /* Gives back what a holds; no value made from it may be used again. */
 void json_arena_release(struct json_arena *a);

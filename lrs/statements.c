@@ -64,6 +64,7 @@ struct batch {
 	char error[300];        /* set by the writer on DB_CONFLICT / DB_INVALID */
 	struct lrs_key_queue keys; /* writer: index rows written at the end */
 	const char *home_page;  /* employees' agents: completions_on_store */
+	struct json_arena *arena; /* the request's, or NULL: see prepare() */
 };
 
 /* Written only by the writer thread: stored times never go backwards. */
@@ -104,8 +105,11 @@ static void lowercase_copy(char *dst, const char *src, size_t size)
 
 static void free_batch(struct batch *b)
 {
+	/* the copies are the arena's (prepare), freed with it */
+	int arena_owned = json_arena_holds_all(b->arena);
 	for (size_t i = 0; i < b->n; i++) {
-		json_decref(b->items[i].received);
+		if (!arena_owned)
+			json_decref(b->items[i].received);
 		free(b->items[i].json);
 		free(b->items[i].object_ref);
 		lrs_extract_free(&b->items[i].ex);
@@ -149,11 +153,9 @@ static int has_single_context_activity(const json_t *st)
 	return t && strcmp(t, "SubStatement") == 0 && has_single_context_activity(object);
 }
 
-/* Makes statement st ready to store: id (from the 16 random bytes rnd when
- * it has none), authority, version, placeholders, index rows. Returns 0,
- * or -1 with err set. */
-static int prepare(struct lrs_ctx *x, json_t *st, const unsigned char *rnd, struct prepared *p,
-		   char *err, size_t errsize)
+/* prepare()'s changes to st itself. */
+static int complete(struct lrs_ctx *x, json_t *st, const unsigned char *rnd, struct prepared *p,
+		    int in_arena, char *err, size_t errsize)
 {
 	/* The statement as received, for comparing with a stored duplicate.
 	 * Below only top-level members of st change, so a shallow copy keeps
@@ -187,14 +189,36 @@ static int prepare(struct lrs_ctx *x, json_t *st, const unsigned char *rnd, stru
 
 	json_object_del(st, "authority");
 	json_object_del(st, "stored");
-	json_object_set(st, "authority", x->client.authority);
+	/* the client's authority is shared: a tree from the arena gets a copy */
+	if (in_arena)
+		json_object_set_new(st, "authority", json_deep_copy(x->client.authority));
+	else
+		json_object_set(st, "authority", x->client.authority);
 	if (!json_object_get(st, "version"))
 		json_object_set_new(st, "version", json_string(x->version == LRS_V200 ? "2.0.0" : "1.0.0"));
 	p->timestamp_absent = json_object_get(st, "timestamp") == NULL;
 	if (p->timestamp_absent)
 		json_object_set_new(st, "timestamp", json_string(TIME_PLACEHOLDER));
 	json_object_set_new(st, "stored", json_string(TIME_PLACEHOLDER));
+	return 0;
+}
 
+/* Makes statement st ready to store: id (from the 16 random bytes rnd when
+ * it has none), authority, version, placeholders, index rows. The values
+ * it adds to st, and the copy it keeps, come from arena when there is one
+ * (st is then the arena's too, and nothing in it needs freeing one by
+ * one). Returns 0, or -1 with err set. */
+static int prepare(struct lrs_ctx *x, json_t *st, const unsigned char *rnd, struct prepared *p,
+		   struct json_arena *arena, char *err, size_t errsize)
+{
+	if (arena)
+		json_arena_begin(arena);
+	int rc = complete(x, st, rnd, p, arena != NULL, err, errsize);
+	if (arena)
+		json_arena_end(arena);
+	if (rc != 0)
+		return -1;
+	/* outside the arena: the text and the rows are freed with free() */
 	p->json = lrs_json_dumps(st);
 	if (!p->json || !p->received || lrs_extract(st, &p->ex) != 0) {
 		snprintf(err, errsize, "out of memory");
@@ -504,7 +528,8 @@ static int store(struct lrs_ctx *x, json_t *arr, int single, const struct lrs_pa
 	char err[300];
 	for (size_t i = 0; i < n; i++) {
 		b->n = i + 1;
-		if (prepare(x, json_array_get(arr, i), rnd + 16 * i, &b->items[i], err, sizeof(err)) != 0) {
+		if (prepare(x, json_array_get(arr, i), rnd + 16 * i, &b->items[i], b->arena, err,
+			    sizeof(err)) != 0) {
 			free(rnd);
 			lrs_send_error(x, 400, "invalid_statement", "%s%s", single ? "" : "", err);
 			return 400;
@@ -613,6 +638,14 @@ static json_t *read_content(struct lrs_ctx *x, struct json_arena *arena, struct 
 	return v;
 }
 
+/* Gives back v, a value of the request's JSON: nothing to do when every
+ * value of it came from the arena (released whole), else one by one. */
+static void free_request_json(struct json_arena *arena, json_t *v)
+{
+	if (!json_arena_holds_all(arena))
+		json_decref(v);
+}
+
 static int only_params(struct lrs_ctx *x, const char *allowed)
 {
 	const char *key;
@@ -654,6 +687,7 @@ static void put_statement(struct lrs_ctx *x)
 		lrs_send_error(x, 400, "id_mismatch", "the statement id differs from statementId");
 		goto out;
 	}
+	json_arena_begin(&arena); /* v is the arena's: so are the values added */
 	if (!id) {
 		char lower[37];
 		lowercase_copy(lower, sid, sizeof(lower));
@@ -661,14 +695,16 @@ static void put_statement(struct lrs_ctx *x)
 	}
 	json_t *arr = json_array();
 	json_array_append(arr, v);
+	json_arena_end(&arena);
 	struct batch b;
 	memset(&b, 0, sizeof(b));
+	b.arena = &arena;
 	if (store(x, arr, 1, nparts ? parts : NULL, nparts, &b) == 0)
 		lrs_send_empty(x, 204, NULL);
 	free_batch(&b);
-	json_decref(arr);
+	free_request_json(&arena, arr);
 out:
-	json_decref(v);
+	free_request_json(&arena, v);
 	json_arena_release(&arena);
 	free(parts);
 }
@@ -691,16 +727,19 @@ static void post_statements(struct lrs_ctx *x)
 	if (!v)
 		goto out;
 	int single = json_is_object(v);
+	json_arena_begin(&arena); /* v is the arena's: so is the array */
 	json_t *arr = single ? json_array() : json_incref(v);
 	if (single)
 		json_array_append(arr, v);
+	json_arena_end(&arena);
 	if (!json_is_array(arr)) {
 		lrs_send_error(x, 400, "bad_json", "POST takes a statement or an array of statements");
-		json_decref(arr);
+		free_request_json(&arena, arr);
 		goto out;
 	}
 	struct batch b;
 	memset(&b, 0, sizeof(b));
+	b.arena = &arena;
 	if (store(x, arr, single, nparts ? parts : NULL, nparts, &b) == 0) {
 		json_t *ids = json_array();
 		for (size_t i = 0; i < b.n; i++)
@@ -709,9 +748,9 @@ static void post_statements(struct lrs_ctx *x)
 		json_decref(ids);
 	}
 	free_batch(&b);
-	json_decref(arr);
+	free_request_json(&arena, arr);
 out:
-	json_decref(v);
+	free_request_json(&arena, v);
 	json_arena_release(&arena);
 	free(parts);
 }

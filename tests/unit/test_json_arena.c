@@ -2,7 +2,9 @@
  * parsed inside an arena live until its release and the next parse reuses
  * the memory; values made outside it, strings jansson hands out and values
  * freed after the arena ended are all handled; a second arena on the same
- * thread stays unused; threads parse in their own areas at once. */
+ * thread stays unused; an arena resumed later in a request still holds
+ * every value, unless something came between; threads parse in their own
+ * areas at once. */
 #include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -75,6 +77,43 @@ static void nested_arena_unused(void)
 	json_arena_release(&outer);
 }
 
+/* Resumed later in the request, an arena keeps holding everything made
+ * while it is active; when something else used the thread's area in
+ * between, or a value came from malloc, it says so (then the tree must be
+ * freed value by value). */
+static void holds_all_when_resumed(void)
+{
+	struct json_arena a = { 0 };
+	CHECK(!json_arena_holds_all(&a)); /* never used */
+	json_arena_begin(&a);
+	json_t *v = json_loads(doc, 0, NULL);
+	json_arena_end(&a);
+	json_arena_begin(&a); /* resumed */
+	json_object_set_new(v, "stored", json_string("2026-11-23T10:00:00.000Z"));
+	json_t *copy = json_copy(v);
+	json_arena_end(&a);
+	CHECK(copy && json_object_size(copy) == 4);
+	CHECK(json_arena_holds_all(&a));
+	json_arena_release(&a); /* no json_decref: the whole tree goes */
+
+	struct json_arena b = { 0 }, other = { 0 };
+	json_arena_begin(&b);
+	json_t *w = json_loads(doc, 0, NULL);
+	json_arena_end(&b);
+	json_arena_begin(&other); /* another use of the area in between */
+	json_t *x = json_loads(doc, 0, NULL);
+	json_arena_end(&other);
+	json_arena_begin(&b); /* cannot resume: values come from malloc */
+	json_t *added = json_string("from malloc");
+	json_object_set_new(w, "extra", added);
+	json_arena_end(&b);
+	CHECK(!json_arena_holds_all(&b));
+	json_decref(w); /* frees the malloc'd value */
+	json_decref(x);
+	json_arena_release(&other);
+	json_arena_release(&b);
+}
+
 static void *parse_many(void *arg)
 {
 	int *ok = arg;
@@ -111,6 +150,7 @@ int main(void)
 	json_arena_install();
 	UNIT_RUN(values_live_until_release);
 	UNIT_RUN(nested_arena_unused);
+	UNIT_RUN(holds_all_when_resumed);
 	UNIT_RUN(threads_parse_at_once);
 	return unit_done();
 }
