@@ -27,6 +27,7 @@
 #include "extract.h"
 #include "index.h"
 #include "json_arena.h"
+#include "json_parse.h"
 #include "json_text.h"
 #include "keys.h"
 #include "log.h"
@@ -628,7 +629,7 @@ static json_t *read_content(struct lrs_ctx *x, struct json_arena *arena, struct 
 	}
 	json_error_t jerr;
 	json_arena_begin(arena);
-	json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *v = lrs_json_parse(body, len, &jerr);
 	json_arena_end(arena);
 	if (!v) {
 		lrs_send_error(x, 400, "bad_json", "invalid JSON at line %d column %d: %s", jerr.line,

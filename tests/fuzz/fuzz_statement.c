@@ -1,7 +1,8 @@
 /* fuzz_statement.c: libFuzzer target for the statement path that needs no
- * server: the depth guard, JSON parsing, validation for xAPI 1.0.3 and 2.0
- * (lrs/validate.c), the index extraction (lrs/extract.c) and statement
- * comparison (lrs_statements_match).
+ * server: the depth guard, JSON parsing (lrs/json_parse.c, as requests are
+ * parsed), validation for xAPI 1.0.3 and 2.0 (lrs/validate.c), the index
+ * extraction (lrs/extract.c) and statement comparison
+ * (lrs_statements_match).
  *
  * Input: a JSON text, a statement or an array of statements, as a client
  * would POST it. Every valid statement must compare equal to itself and
@@ -14,6 +15,7 @@
 #include "attachments.h"
 #include "extract.h"
 #include "http.h"
+#include "json_parse.h"
 #include "validate.h"
 
 static void one(const json_t *s, enum lrs_version v)
@@ -37,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!http_json_depth_ok((const char *)data, size, HTTP_JSON_MAX_DEPTH))
 		return 0;
-	json_t *doc = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+	json_t *doc = lrs_json_parse((const char *)data, size, NULL);
 	if (!doc)
 		return 0;
 	for (int v = LRS_V103; v <= LRS_V200; v++) {
