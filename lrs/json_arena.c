@@ -135,6 +135,9 @@ void json_arena_begin(struct json_arena *a)
 		}
 		return;
 	}
+	if (a->tried)
+		return; /* its first begin found no area: it stays unused */
+	a->tried = 1;
 	if (!region || arena_on || take_area() != 0)
 		return;
 	a->active = 1;

@@ -21,6 +21,7 @@
 struct json_arena {
 	size_t start, end; /* the part of the thread's area it holds */
 	int active, used;
+	int tried;         /* begun once (used stays 0 when that found no area) */
 	int spilled;       /* some value made while active came from malloc */
 };
 

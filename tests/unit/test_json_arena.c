@@ -61,6 +61,33 @@ static void values_live_until_release(void)
 	json_arena_release(&d);
 }
 
+/* An arena whose first begin found no area (another arena was active on
+ * the thread) stays unused when begun again later, so a tree parsed from
+ * malloc is never taken for the arena's. */
+static void unused_arena_stays_unused(void)
+{
+	struct json_arena outer = { 0 }, late = { 0 };
+	json_arena_begin(&outer);
+	json_arena_begin(&late); /* no area for it now */
+	json_t *v = json_loads(doc, 0, NULL); /* in outer */
+	json_arena_end(&late);
+	json_arena_end(&outer);
+	json_decref(v); /* a no-op: outer's */
+	json_arena_release(&outer);
+	struct json_arena other = { 0 };
+	json_arena_begin(&other);
+	json_t *w = json_loads(doc, 0, NULL);
+	json_arena_end(&other);
+	json_arena_begin(&late); /* the area is free now, but late stays unused */
+	json_t *x = json_string("from malloc");
+	json_arena_end(&late);
+	CHECK(!json_arena_holds_all(&late));
+	json_decref(x);
+	json_decref(w);
+	json_arena_release(&other);
+	json_arena_release(&late);
+}
+
 static void nested_arena_unused(void)
 {
 	struct json_arena outer = { 0 }, inner = { 0 };
@@ -151,6 +178,7 @@ int main(void)
 	UNIT_RUN(values_live_until_release);
 	UNIT_RUN(nested_arena_unused);
 	UNIT_RUN(holds_all_when_resumed);
+	UNIT_RUN(unused_arena_stays_unused);
 	UNIT_RUN(threads_parse_at_once);
 	return unit_done();
 }
