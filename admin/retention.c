@@ -1,7 +1,10 @@
 /* retention.c: one run of the retention policy (see retention.h). Work is
  * done in batches of BATCH statements, each its own db_write job, so the
  * writer is never held for long and a large backlog (the first run on a
- * year of statements) goes through while the server keeps answering. */
+ * year of statements) goes through while the server keeps answering.
+ * After the statements, the index terms that named the people whose
+ * statements changed (their mbox or account) are deleted when nothing
+ * refers to them any more. */
 #include "retention.h"
 
 #include <sodium.h>
@@ -18,6 +21,7 @@
 #include "keys.h"
 #include "log.h"
 #include "people.h"
+#include "terms.h"
 #include "session.h"
 
 #define BATCH 500
@@ -276,6 +280,41 @@ static int leavers_pass(struct db *db, const struct config *cfg, const char *hom
 	}
 }
 
+/* ---- the index's agent terms ---- */
+
+/* Agent terms (a person's mbox or account) swept per writer job. */
+#define TERM_SPAN 20000
+
+struct term_job {
+	long long after, deleted, last;
+};
+
+static int sweep_terms_job(struct db_conn *c, void *arg)
+{
+	struct term_job *j = arg;
+	long long deleted = 0;
+	int rc = lrs_index_catch_up(c); /* every statement's rows are there */
+	if (rc == DB_OK)
+		rc = lrs_terms_sweep_agents(c, j->after, TERM_SPAN, &deleted, &j->last);
+	if (rc == DB_OK)
+		j->deleted += deleted;
+	return rc;
+}
+
+/* Deletes the agent terms no statement refers to any more (those of the
+ * people whose statements were just pseudonymised or deleted); returns how
+ * many, or -1. */
+static long long sweep_terms(struct db *db)
+{
+	struct term_job j = { 0, 0, 0 };
+	do {
+		if (db_write(db, sweep_terms_job, &j) != DB_OK)
+			return -1;
+		j.after = j.last;
+	} while (j.last != 0);
+	return j.deleted;
+}
+
 /* ---- the run ---- */
 
 struct run_row {
@@ -350,6 +389,9 @@ int retention_run(struct db *db, const struct config *cfg, const char *home_page
 		rc = -1;
 	if (rc == 0)
 		rc = leavers_pass(db, cfg, home_page, now_ms, out);
+	long long terms = 0;
+	if (rc == 0 && (terms = sweep_terms(db)) < 0)
+		rc = -1;
 	if (rc == 0 && simple(db, "DELETE FROM attachments WHERE ?1 = ?1 AND sha2 NOT IN"
 				  " (SELECT sha2 FROM statement_attachments)", 0, NULL) < 0)
 		rc = -1;
@@ -364,8 +406,9 @@ int retention_run(struct db *db, const struct config *cfg, const char *home_page
 	if (db_write(db, write_run, &row) != DB_OK)
 		rc = -1;
 	log_event(rc == 0 ? LOG_INFO : LOG_ERROR, "retention_run",
-		  "as_of=%s pseudonymised=%lld deleted=%lld documents=%lld employees=%lld sessions=%lld ok=%d",
+		  "as_of=%s pseudonymised=%lld deleted=%lld documents=%lld employees=%lld sessions=%lld "
+		  "agent_terms_deleted=%lld ok=%d",
 		  as_of, out->pseudonymised, out->deleted, out->documents, out->employees, out->sessions,
-		  rc == 0);
+		  terms, rc == 0);
 	return rc;
 }

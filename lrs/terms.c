@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cache.h"
+#include "extract.h"
 
 /* 2^18 slots: every verb, activity and learner of a large municipality's
  * recent traffic, at a few tens of megabytes at most. */
@@ -85,5 +86,41 @@ int lrs_term_id(struct db_conn *c, int kind, const char *value, long long *id)
 		return rc == DB_NOTFOUND ? DB_ERROR : rc;
 	if (map)
 		(void)lrs_cache_put(map, kind, value, *id, NULL);
+	return DB_OK;
+}
+
+int lrs_terms_sweep_agents(struct db_conn *c, long long after, long long span, long long *deleted,
+			   long long *last)
+{
+	*deleted = 0;
+	*last = 0;
+	sqlite3_stmt *st = db_stmt(c, "SELECT max(id) FROM (SELECT id FROM lrs_terms WHERE id > ?1 "
+				      "ORDER BY id LIMIT ?2)");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, span);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*last = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_step_error(c, rc, "term_sweep_range");
+	if (*last == 0)
+		return DB_OK;
+	st = db_stmt(c, "DELETE FROM lrs_terms WHERE id > ?1 AND id <= ?2 AND kind = ?3 AND NOT EXISTS "
+			"(SELECT 1 FROM statement_keys k WHERE k.term = lrs_terms.id)");
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, *last);
+	sqlite3_bind_int(st, 3, LRS_IX_AGENT);
+	if ((rc = db_exec_stmt(c, st, "term_sweep")) != DB_OK)
+		return rc;
+	*deleted = sqlite3_changes(db_handle(c));
+	/* the writer's cache may hold a deleted id: start it afresh */
+	struct lrs_cache *map = *deleted ? writer_cache(c) : NULL;
+	if (map)
+		lrs_cache_clear(map);
 	return DB_OK;
 }

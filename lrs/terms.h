@@ -18,4 +18,14 @@ int lrs_term_id(struct db_conn *c, int kind, const char *value, long long *id);
  * DB_NOTFOUND when no statement ever had that value, or DB_ERROR. */
 int lrs_term_find(struct db_conn *c, int kind, const char *value, long long *id);
 
+/* Writer only: deletes the agent terms (a person's mbox, account, openid)
+ * with ids in (after, after + span] that no index row refers to any more,
+ * because the person's statements were pseudonymised or deleted: an
+ * erased person's identifiers must not stay behind in the index. The index
+ * must be caught up (lrs_index_catch_up) in the same job, so every stored
+ * statement's rows are there. Sets *deleted, and *last to the highest id
+ * looked at (0 when none is left). Returns 0 or a DB_E* code. */
+int lrs_terms_sweep_agents(struct db_conn *c, long long after, long long span, long long *deleted,
+			   long long *last);
+
 #endif

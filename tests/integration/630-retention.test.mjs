@@ -83,6 +83,11 @@ test('Retention test: with the clock moved past the period, raw statements are g
   assert.equal((await lrs.xapi(`activities/state?${state('E1', 'Kari Nordmann')}`)).status, 404, 'attempt data deleted');
 
   assert.equal(await completions(dbPath), before, 'completions remain exactly as they were');
+  // Nor do their identifiers stay behind in the query index's terms.
+  const terms = async () => (await sql(dbPath, "SELECT value FROM lrs_terms WHERE kind = 3 ORDER BY value")).trim().split('\n');
+  const left = await terms();
+  assert.ok(!left.some((v) => / (E1|E2|L1)$/.test(v)), left.join(', '));
+  assert.ok(left.some((v) => v.startsWith('account:https://pseudonym.vern.invalid ')), left.join(', '));
   r = await run(day(32));
   assert.match(r.stdout, /statements pseudonymised: 0/, 'a second run has nothing left to do');
   const runs = (await sql(dbPath, 'SELECT as_of, statements_pseudonymised, finished FROM retention_runs ORDER BY id')).trim().split('\n');
@@ -114,6 +119,15 @@ test("a leaver's raw data goes after their own period; their completions and oth
   assert.match(r.stdout, /statements pseudonymised: 1/);
   assert.match((await lrs.xapi(`statements?statementId=${ids.per}`)).json.actor.account.homePage, /pseudonym/);
   assert.equal((await lrs.xapi(`statements?statementId=${ids.kari}`)).json.actor.name, 'Kari Nordmann', 'others untouched');
+  const terms = (await sql(dbPath, "SELECT value FROM lrs_terms WHERE kind = 3")).trim().split('\n');
+  assert.ok(!terms.includes(`account:${HOME} E2`), 'the leaver is gone from the index terms');
+  assert.ok(terms.includes(`account:${HOME} E1`), 'others stay');
+  // A statement for a swept person later gets a new term, and is found.
+  const again = await lrs.xapi('statements', { method: 'POST', body: { actor: agent('E2', 'Per Hansen'),
+    verb: { id: 'http://adlnet.gov/expapi/verbs/experienced' }, object: { id: 'urn:vern:kurs:etter' } } });
+  assert.equal(again.status, 200, again.text);
+  const found = await lrs.xapi(`statements?agent=${encodeURIComponent(JSON.stringify(agent('E2', 'Per Hansen')))}`);
+  assert.equal(found.json.statements.length, 1);
   assert.equal((await lrs.xapi(`activities/state?${state('E2', 'Per Hansen')}`)).status, 404);
   assert.equal((await lrs.xapi(`activities/state?${state('E1', 'Kari Nordmann')}`)).status, 200);
   assert.equal((await sql(dbPath, "SELECT email IS NULL, name FROM employees WHERE external_id = 'E2'")).trim(), '1|Per Hansen');
