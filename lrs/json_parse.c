@@ -4,7 +4,9 @@
  * A recursive descent over the buffer. Strings without escapes become
  * jansson strings straight from the input (one copy, by jansson); a string
  * with escapes is decoded into a buffer first. UTF-8 is checked as strings
- * are read (utf8.c); outside strings every byte must be ASCII anyway. */
+ * are read (utf8.c); outside strings every byte must be ASCII anyway.
+ * Reals are read with strtod, in the C numeric locale the process keeps
+ * (json_text.c writes them the same way). */
 #include "json_parse.h"
 
 #include <errno.h>
