@@ -222,6 +222,12 @@ static int leaver_rest(struct db_conn *c, void *arg)
 		"DELETE FROM campaign_recipients WHERE employee_id = ?1",
 		"DELETE FROM sessions WHERE employee_id = ?1",
 		"UPDATE employees SET email = NULL WHERE id = ?1",
+		/* the provisioned copy keeps only what links it to the
+		 * identity provider (name, e-mail, phone, title, manager go) */
+		"UPDATE scim_users SET resource = CASE WHEN external_id IS NULL"
+		" THEN json_object('userName', user_name)"
+		" ELSE json_object('userName', user_name, 'externalId', external_id) END"
+		" WHERE employee_id = ?1",
 		"INSERT INTO retention_employees(employee_id, done_ms) VALUES(?1, "
 		" (SELECT max(updated_ms, ?3) FROM employees WHERE id = ?1))"
 		" ON CONFLICT(employee_id) DO UPDATE SET done_ms = excluded.done_ms",

@@ -107,11 +107,16 @@ test('with retention_delete_statements the old statements are deleted, completio
 });
 
 test("a leaver's raw data goes after their own period; their completions and others' data stay", async (t) => {
-  const { dbPath, lrs, ids, run, state } = await setup(t);
+  const { srv, dbPath, lrs, ids, run, state } = await setup(t);
   await sql(dbPath, `UPDATE employees SET active = 0, updated_ms = ${Date.now() - 61 * DAY} WHERE external_id = 'E2'`);
   await addUser(dbPath, 'per', 'per-passord-1234', ['--employee', 'E2']);
   await sql(dbPath, `INSERT INTO learning_goals(employee_id, goals, agreed_on, updated_ms, updated_by)
     VALUES (2, 'Lære mer om taushetsplikt', '2026-01-10', ${Date.now()}, 'Hanne HR')`);
+  const provisioned = JSON.stringify({ userName: 'per.hansen@testvik.no', externalId: 'E2',
+    name: { givenName: 'Per', familyName: 'Hansen' }, emails: [{ value: 'per.hansen@testvik.no', primary: true }],
+    phoneNumbers: [{ value: '+47 900 00 000' }], title: 'Saksbehandler' });
+  await sql(dbPath, `INSERT INTO scim_users(employee_id, scim_id, user_name, external_id, resource, created_ms, updated_ms)
+    VALUES (2, 'scim-e2', 'per.hansen@testvik.no', 'E2', '${provisioned}', 1, 1)`);
   const before = await completions(dbPath);
   const r = await run();
   assert.equal(r.code, 0, r.stderr);
@@ -131,6 +136,16 @@ test("a leaver's raw data goes after their own period; their completions and oth
   assert.equal((await lrs.xapi(`activities/state?${state('E2', 'Per Hansen')}`)).status, 404);
   assert.equal((await lrs.xapi(`activities/state?${state('E1', 'Kari Nordmann')}`)).status, 200);
   assert.equal((await sql(dbPath, "SELECT email IS NULL, name FROM employees WHERE external_id = 'E2'")).trim(), '1|Per Hansen');
+  assert.deepEqual(JSON.parse(await sql(dbPath, 'SELECT resource FROM scim_users WHERE employee_id = 2')),
+    { userName: 'per.hansen@testvik.no', externalId: 'E2' }, 'the provisioned copy keeps only the link to the IdP');
+  const tok = /^token: (\S+)$/m.exec((await runVern(['scim-token', 'add', '--name', 'idp', '--db', dbPath])).stdout)[1];
+  const user = await fetch(`${srv.url}/scim/v2/Users/scim-e2`, { headers: { authorization: `Bearer ${tok}` } });
+  assert.equal(user.status, 200);
+  const body = await user.json();
+  assert.equal(body.userName, 'per.hansen@testvik.no');
+  assert.equal(body.active, false, 'the IdP still sees a deactivated user');
+  assert.equal(body.emails, undefined);
+  assert.equal(body.name, undefined);
   assert.equal((await sql(dbPath, 'SELECT count(*) FROM assignments WHERE employee_id = 2')).trim(), '0');
   assert.equal((await sql(dbPath, 'SELECT count(*) FROM learning_goals')).trim(), '0', 'appraisal notes deleted');
   assert.equal(await completions(dbPath), before, 'proof of completion kept');
