@@ -222,6 +222,9 @@ static int leaver_rest(struct db_conn *c, void *arg)
 		"DELETE FROM campaign_recipients WHERE employee_id = ?1",
 		"DELETE FROM sessions WHERE employee_id = ?1",
 		"UPDATE employees SET email = NULL WHERE id = ?1",
+		/* a sign-in account of theirs could not be used since they left
+		 * (access.c refuses inactive employees); its secrets go */
+		"UPDATE users SET password_hash = NULL, totp_secret = NULL, active = 0 WHERE employee_id = ?1",
 		/* the provisioned copy keeps only what links it to the
 		 * identity provider (name, e-mail, phone, title, manager go) */
 		"UPDATE scim_users SET resource = CASE WHEN external_id IS NULL"

@@ -147,6 +147,8 @@ test("a leaver's raw data goes after their own period; their completions and oth
   assert.equal(body.emails, undefined);
   assert.equal(body.name, undefined);
   assert.equal((await sql(dbPath, 'SELECT count(*) FROM assignments WHERE employee_id = 2')).trim(), '0');
+  assert.equal((await sql(dbPath, "SELECT password_hash IS NULL, totp_secret IS NULL, active FROM users WHERE username = 'per'")).trim(),
+    '1|1|0', "the leaver's sign-in account keeps no password hash or TOTP secret");
   assert.equal((await sql(dbPath, 'SELECT count(*) FROM learning_goals')).trim(), '0', 'appraisal notes deleted');
   assert.equal(await completions(dbPath), before, 'proof of completion kept');
   assert.match((await run()).stdout, /leavers processed: 0/, 'done once');
