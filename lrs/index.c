@@ -25,15 +25,7 @@ int lrs_index_state(struct db_conn *c, long long *through, long long *last)
 	int rc = db_meta_get_int(c, mark_key, through);
 	if (rc != DB_OK || !last)
 		return rc;
-	*last = 0;
-	sqlite3_stmt *st = db_stmt(c, "SELECT coalesce(max(seq), 0) FROM statements");
-	if (!st)
-		return DB_ERROR;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*last = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? DB_OK : db_step_error(c, rc, "index_max_seq");
+	return db_step_int(c, db_stmt(c, "SELECT max(seq) FROM statements"), last, "index_max_seq");
 }
 
 int lrs_index_registration(struct db_conn *c, const char *registration, long long seq)

@@ -93,21 +93,15 @@ int lrs_terms_sweep_agents(struct db_conn *c, long long after, long long span, l
 			   long long *last)
 {
 	*deleted = 0;
-	*last = 0;
 	sqlite3_stmt *st = db_stmt(c, "SELECT max(id) FROM (SELECT id FROM lrs_terms WHERE id > ?1 "
 				      "ORDER BY id LIMIT ?2)");
-	if (!st)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int64(st, 2, span);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*last = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return db_step_error(c, rc, "term_sweep_range");
-	if (*last == 0)
-		return DB_OK;
+	if (st) {
+		sqlite3_bind_int64(st, 1, after);
+		sqlite3_bind_int64(st, 2, span);
+	}
+	int rc = db_step_int(c, st, last, "term_sweep_range");
+	if (rc != DB_OK || *last == 0)
+		return rc;
 	st = db_stmt(c, "DELETE FROM lrs_terms WHERE id > ?1 AND id <= ?2 AND kind = ?3 AND NOT EXISTS "
 			"(SELECT 1 FROM statement_keys k WHERE k.term = lrs_terms.id)");
 	if (!st)

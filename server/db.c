@@ -325,6 +325,18 @@ int db_exec_stmt(struct db_conn *c, sqlite3_stmt *st, const char *what)
 	return out;
 }
 
+int db_step_int(struct db_conn *c, sqlite3_stmt *st, long long *out, const char *what)
+{
+	*out = 0;
+	if (!st)
+		return DB_ERROR;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : db_step_error(c, rc, what);
+}
+
 static int exec_sql(sqlite3 *h, const char *sql, char *err, size_t errsize)
 {
 	char *msg = NULL;
@@ -849,16 +861,10 @@ int db_write_now(struct db *db, db_write_fn fn, void *arg)
 
 int db_meta_get_int(struct db_conn *c, const char *key, long long *out)
 {
-	*out = 0;
 	sqlite3_stmt *st = db_stmt(c, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?");
-	if (!st)
-		return DB_ERROR;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : db_step_error(c, rc, "meta_read");
+	if (st)
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return db_step_int(c, st, out, "meta_read");
 }
 
 int db_meta_set_int(struct db_conn *c, const char *key, long long v)

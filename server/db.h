@@ -117,6 +117,10 @@ int db_step_error(struct db_conn *c, int rc, const char *what);
 /* Runs a statement that returns no rows to completion. */
 int db_exec_stmt(struct db_conn *c, sqlite3_stmt *st, const char *what);
 
+/* Runs a statement for one integer: *out is column 0 of its first row (0
+ * when it has no row or the value is NULL). Returns 0 or a DB_E* code. */
+int db_step_int(struct db_conn *c, sqlite3_stmt *st, long long *out, const char *what);
+
 /* 0 if the database answers a trivial query. */
 int db_ping(struct db *db);
 
