@@ -532,7 +532,7 @@ static int store(struct lrs_ctx *x, json_t *arr, int single, const struct lrs_pa
 		if (prepare(x, json_array_get(arr, i), rnd + 16 * i, &b->items[i], b->arena, err,
 			    sizeof(err)) != 0) {
 			free(rnd);
-			lrs_send_error(x, 400, "invalid_statement", "%s%s", single ? "" : "", err);
+			lrs_send_error(x, 400, "invalid_statement", "%s", err);
 			return 400;
 		}
 	}
