@@ -33,6 +33,7 @@
 #include "agent.h"
 #include "db.h"
 #include "json_text.h"
+#include "mail_buf.h"
 #include "server.h"
 #include "sha1.h"
 #include "validate.h"
@@ -507,74 +508,46 @@ bad:
 	return -1;
 }
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static int buf_add(struct buf *b, const char *s, size_t len)
+static void add_member(struct mail_buf *b, int *first, const char *ktext, const struct member *k,
+		       const char *vtext, const struct member *v)
 {
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p)
-			return -1;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-static int add_member(struct buf *b, int *first, const char *ktext, const struct member *k,
-		      const char *vtext, const struct member *v)
-{
-	if (!*first && buf_add(b, ",", 1) != 0)
-		return -1;
+	if (!*first)
+		mail_buf_add(b, ",", 1);
 	*first = 0;
-	if (buf_add(b, ktext + k->key_at, k->key_end - k->key_at) != 0 || buf_add(b, ":", 1) != 0)
-		return -1;
-	return buf_add(b, vtext + v->val_at, v->val_end - v->val_at);
+	mail_buf_add(b, ktext + k->key_at, k->key_end - k->key_at);
+	mail_buf_add(b, ":", 1);
+	mail_buf_add(b, vtext + v->val_at, v->val_end - v->val_at);
 }
 
 /* The merged text of two scanned objects. Returns 0 or -3. */
 static int members_merge(const char *stored, const struct members *sm, const char *update,
 			 const struct members *um, char **out, size_t *out_len)
 {
-	struct buf b = { 0 };
-	int first = 1;
 	char *used = calloc(um->n + 1, 1);
-	if (!used || buf_add(&b, "{", 1) != 0)
-		goto oom;
+	if (!used)
+		return -3;
+	struct mail_buf b = { 0 };
+	int first = 1;
+	mail_buf_add(&b, "{", 1);
 	for (size_t i = 0; i < sm->n; i++) {
 		const struct member *s = &sm->m[i];
 		json_t *hit = json_object_getn(um->index, s->name, s->name_len);
 		if (hit) {
 			size_t k = (size_t)json_integer_value(hit);
 			used[k] = 1;
-			if (add_member(&b, &first, stored, s, update, &um->m[k]) != 0)
-				goto oom;
-		} else if (add_member(&b, &first, stored, s, stored, s) != 0) {
-			goto oom;
+			add_member(&b, &first, stored, s, update, &um->m[k]);
+		} else {
+			add_member(&b, &first, stored, s, stored, s);
 		}
 	}
 	for (size_t k = 0; k < um->n; k++)
-		if (!used[k] && add_member(&b, &first, update, &um->m[k], update, &um->m[k]) != 0)
-			goto oom;
-	if (buf_add(&b, "}", 1) != 0)
-		goto oom;
+		if (!used[k])
+			add_member(&b, &first, update, &um->m[k], update, &um->m[k]);
+	mail_buf_add(&b, "}", 1);
 	free(used);
-	*out = b.p;
 	*out_len = b.len;
-	return 0;
-oom:
-	free(used);
-	free(b.p);
-	return -3;
+	*out = mail_buf_take(&b);
+	return *out ? 0 : -3;
 }
 
 int lrs_document_merge(const char *stored, size_t stored_len, const char *update,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail_buf.h"
 #include "utf8.h"
 
 /* Objects with up to this many members are checked for a repeated key by
@@ -75,30 +76,6 @@ static void skip_ws(struct parser *ps)
 
 /* ---- strings ---- */
 
-struct buf {
-	char *d;
-	size_t n, cap;
-};
-
-static int put(struct buf *b, const void *bytes, size_t n)
-{
-	if (n == 0)
-		return 0;
-	if (b->n + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->n + n)
-			cap *= 2;
-		char *d = realloc(b->d, cap);
-		if (!d)
-			return -1;
-		b->d = d;
-		b->cap = cap;
-	}
-	memcpy(b->d + b->n, bytes, n);
-	b->n += n;
-	return 0;
-}
-
 /* Four hex digits at q (before end) as a number, or -1. */
 static long hex4(const unsigned char *q, const unsigned char *end)
 {
@@ -116,7 +93,7 @@ static long hex4(const unsigned char *q, const unsigned char *end)
 	return v;
 }
 
-static int put_code_point(struct buf *b, unsigned long cp)
+static void put_code_point(struct mail_buf *b, unsigned long cp)
 {
 	unsigned char u[4];
 	size_t n;
@@ -139,12 +116,13 @@ static int put_code_point(struct buf *b, unsigned long cp)
 		u[3] = (unsigned char)(0x80 | (cp & 0x3F));
 		n = 4;
 	}
-	return put(b, u, n);
+	mail_buf_add(b, (const char *)u, n);
 }
 
 /* The \u escape at q (pointing at the 'u'), with its low surrogate when it
  * is a high one, into b; returns the byte after it, or NULL. */
-static const unsigned char *unicode_escape(struct parser *ps, const unsigned char *q, struct buf *b)
+static const unsigned char *unicode_escape(struct parser *ps, const unsigned char *q,
+					   struct mail_buf *b)
 {
 	long cp = hex4(q + 1, ps->end);
 	if (cp < 0) {
@@ -167,15 +145,14 @@ static const unsigned char *unicode_escape(struct parser *ps, const unsigned cha
 		fail(ps, q, "\\u0000 is not allowed without JSON_ALLOW_NUL");
 		return NULL;
 	}
-	if (put_code_point(b, (unsigned long)cp) != 0) {
-		fail(ps, q, "out of memory");
-		return NULL;
-	}
+	put_code_point(b, (unsigned long)cp);
 	return q;
 }
 
-/* The rest of a string from q (after its first escape), decoded into b. */
-static const unsigned char *decode_rest(struct parser *ps, const unsigned char *q, struct buf *b)
+/* The rest of a string from q (after its first escape), decoded into b
+ * (whose failure, out of memory, the caller checks). */
+static const unsigned char *decode_rest(struct parser *ps, const unsigned char *q,
+					struct mail_buf *b)
 {
 	static const char plain[] = "\"\\/bfnrt", meant[] = "\"\\/\b\f\n\r\t";
 	for (;;) {
@@ -202,10 +179,7 @@ static const unsigned char *decode_rest(struct parser *ps, const unsigned char *
 				fail(ps, q, "invalid escape");
 				return NULL;
 			}
-			if (put(b, &meant[k - plain], 1) != 0) {
-				fail(ps, q, "out of memory");
-				return NULL;
-			}
+			mail_buf_add(b, &meant[k - plain], 1);
 			q += 2;
 			continue;
 		}
@@ -219,10 +193,7 @@ static const unsigned char *decode_rest(struct parser *ps, const unsigned char *
 			return NULL;
 		}
 		q += n;
-		if (put(b, from, n) != 0) {
-			fail(ps, q, "out of memory");
-			return NULL;
-		}
+		mail_buf_add(b, (const char *)from, n);
 	}
 }
 
@@ -259,17 +230,16 @@ static int read_string(struct parser *ps, struct str *s)
 		}
 		q += n;
 	}
-	struct buf b = { 0 };
-	if (put(&b, begin, (size_t)(q - begin)) != 0) {
-		fail(ps, q, "out of memory");
-		return -1;
-	}
+	struct mail_buf b = { 0 };
+	mail_buf_add(&b, (const char *)begin, (size_t)(q - begin));
 	const unsigned char *after = decode_rest(ps, q, &b);
-	if (!after) {
-		free(b.d);
+	if (after && b.failed)
+		fail(ps, q, "out of memory");
+	if (!after || b.failed) {
+		mail_buf_free(&b);
 		return -1;
 	}
-	*s = (struct str){ b.d ? b.d : "", b.n, b.d };
+	*s = (struct str){ b.p ? b.p : "", b.len, b.p };
 	ps->p = after;
 	return 0;
 }
