@@ -28,7 +28,7 @@ struct lrs_cache {
 	size_t used;
 };
 
-static uint64_t key_hash(int kind, const char *key)
+uint64_t lrs_cache_hash(int kind, const char *key)
 {
 	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(unsigned)kind;
 	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
@@ -91,15 +91,26 @@ static struct way *find(const struct lrs_cache *c, uint64_t h, int kind, const c
 	return NULL;
 }
 
+const struct lrs_cache_entry *lrs_cache_get_hashed(struct lrs_cache *c, uint64_t h, int kind,
+						   const char *key)
+{
+	const struct way *w = find(c, h, kind, key);
+	return w ? &w->entry->e : NULL;
+}
+
 const struct lrs_cache_entry *lrs_cache_get(struct lrs_cache *c, int kind, const char *key)
 {
-	const struct way *w = find(c, key_hash(kind, key), kind, key);
-	return w ? &w->entry->e : NULL;
+	return lrs_cache_get_hashed(c, lrs_cache_hash(kind, key), kind, key);
 }
 
 int lrs_cache_put(struct lrs_cache *c, int kind, const char *key, long long id, const char *value)
 {
-	uint64_t h = key_hash(kind, key);
+	return lrs_cache_put_hashed(c, lrs_cache_hash(kind, key), kind, key, id, value);
+}
+
+int lrs_cache_put_hashed(struct lrs_cache *c, uint64_t h, int kind, const char *key, long long id,
+			 const char *value)
+{
 	/* the same key's way, else an empty one, else one chosen by the hash
 	 * (the set is full: some entry has to go) */
 	struct way *at = find(c, h, kind, key);

@@ -10,6 +10,8 @@
 #ifndef VERN_LRS_CACHE_H
 #define VERN_LRS_CACHE_H
 
+#include <stdint.h>
+
 struct lrs_cache;
 
 struct lrs_cache_entry {
@@ -32,5 +34,13 @@ const struct lrs_cache_entry *lrs_cache_get(struct lrs_cache *c, int kind, const
 /* Stores (kind, key) -> id, value (copied; value may be NULL). Returns 0,
  * or -1 when out of memory (the slot is then empty). */
 int lrs_cache_put(struct lrs_cache *c, int kind, const char *key, long long id, const char *value);
+
+/* The hash of (kind, key) that places it (never 0), and get and put with
+ * it given, for callers that spread keys over several caches by hash. */
+uint64_t lrs_cache_hash(int kind, const char *key);
+const struct lrs_cache_entry *lrs_cache_get_hashed(struct lrs_cache *c, uint64_t hash, int kind,
+						   const char *key);
+int lrs_cache_put_hashed(struct lrs_cache *c, uint64_t hash, int kind, const char *key, long long id,
+			 const char *value);
 
 #endif

@@ -30,7 +30,7 @@ static int add_row(struct lrs_extract *e, int kind, int direct, const char *valu
 	char *copy = strdup(value);
 	if (!copy)
 		return -1;
-	e->rows[e->nrows++] = (struct lrs_index_row){ kind, direct, copy };
+	e->rows[e->nrows++] = (struct lrs_index_row){ kind, direct, copy, 0 };
 	return 0;
 }
 

@@ -22,6 +22,7 @@ struct lrs_index_row {
 	int kind;
 	int direct;
 	char *value;
+	long long term; /* its lrs_terms id when prefound (terms.h), else 0 */
 };
 
 struct lrs_activity_def {
@@ -34,6 +35,7 @@ struct lrs_extract {
 	size_t nrows, rows_cap;
 	struct lrs_activity_def *acts;
 	size_t nacts, acts_cap;
+	unsigned long terms_epoch; /* set by lrs_terms_prefind (terms.h); 0: none */
 };
 
 /* Collects the index rows and activities of a validated statement

@@ -97,11 +97,12 @@ char *lrs_keys_text(const struct lrs_keyset *k)
 /* The own rows of ex as terms (registrations are a column instead). */
 static int add_own(struct db_conn *c, struct lrs_keyset *s, const struct lrs_extract *ex)
 {
+	int prefound = lrs_terms_prefound(c, ex);
 	for (size_t i = 0; i < ex->nrows; i++) {
 		if (ex->rows[i].kind == LRS_IX_REGISTRATION)
 			continue;
-		long long term;
-		int rc = lrs_term_id(c, ex->rows[i].kind, ex->rows[i].value, &term);
+		long long term = prefound ? ex->rows[i].term : 0;
+		int rc = term > 0 ? DB_OK : lrs_term_id(c, ex->rows[i].kind, ex->rows[i].value, &term);
 		if (rc != DB_OK)
 			return rc;
 		if (keyset_add(s, term, ex->rows[i].direct) != 0)

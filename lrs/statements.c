@@ -35,6 +35,7 @@
 #include "query.h"
 #include "host.h"
 #include "server.h"
+#include "terms.h"
 #include "validate.h"
 
 #define VOIDED_VERB "http://adlnet.gov/expapi/verbs/voided"
@@ -225,6 +226,8 @@ static int prepare(struct lrs_ctx *x, json_t *st, const unsigned char *rnd, stru
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
+	if (x->srv && x->srv->db)
+		lrs_terms_prefind(x->srv->db, &p->ex);
 	p->len = strlen(p->json);
 	return 0;
 }

@@ -83,6 +83,8 @@
 /* A WAL file longer than this is cut back when it is next reused. */
 #define WAL_SIZE_LIMIT (160LL * 1024 * 1024)
 #define DB_CONN_STATES 4
+/* Slots for db_shared(). */
+#define DB_SHARED_STATES 4
 /* After this long without writes the idle job (db_set_idle_job) runs. */
 #define IDLE_JOB_MS 20
 
@@ -155,6 +157,13 @@ struct db {
 	int idle_wanted;           /* a job asked for it (db_want_idle_job); atomic */
 
 	unsigned long long commits, jobs, checkpoints;
+
+	pthread_mutex_t slock;     /* guards shared[] (see db_shared()) */
+	struct {
+		const char *key;
+		void *state;
+		void (*destroy)(void *);
+	} shared[DB_SHARED_STATES];
 };
 
 /* ---- connections and the statement cache ---- */
@@ -260,6 +269,27 @@ static void conn_reset_all(struct db_conn *c)
 }
 
 unsigned long db_conn_epoch(struct db_conn *c) { return c->epoch; }
+
+struct db *db_conn_db(struct db_conn *c) { return c->owner; }
+
+void *db_shared(struct db *db, const char *key, void *(*make)(void), void (*destroy)(void *))
+{
+	pthread_mutex_lock(&db->slock);
+	void *state = NULL;
+	int i = 0;
+	for (; i < DB_SHARED_STATES && db->shared[i].key; i++)
+		if (db->shared[i].key == key) {
+			state = db->shared[i].state;
+			break;
+		}
+	if (!state && i < DB_SHARED_STATES && (state = make()) != NULL) {
+		db->shared[i].key = key;
+		db->shared[i].state = state;
+		db->shared[i].destroy = destroy;
+	}
+	pthread_mutex_unlock(&db->slock);
+	return state;
+}
 
 void *db_conn_state(struct db_conn *c, const char *key)
 {
@@ -992,6 +1022,7 @@ int db_open(struct db **out, const char *path, const struct db_options *opt,
 	pthread_mutex_init(&db->rlock, NULL);
 	pthread_cond_init(&db->rcond, NULL);
 	pthread_mutex_init(&db->clock, NULL);
+	pthread_mutex_init(&db->slock, NULL);
 	pthread_cond_init(&db->ccond, NULL);
 	pthread_cond_init(&db->cdone, NULL);
 	db->opt = *opt;
@@ -1071,6 +1102,10 @@ void db_close(struct db *db)
 	pthread_mutex_destroy(&db->clock);
 	pthread_cond_destroy(&db->ccond);
 	pthread_cond_destroy(&db->cdone);
+	for (int i = 0; i < DB_SHARED_STATES && db->shared[i].key; i++)
+		if (db->shared[i].destroy)
+			db->shared[i].destroy(db->shared[i].state);
+	pthread_mutex_destroy(&db->slock);
 	free(db->path);
 	free(db);
 }

@@ -108,6 +108,16 @@ unsigned long db_conn_epoch(struct db_conn *c);
 void *db_conn_state(struct db_conn *c, const char *key);
 int db_conn_set_state(struct db_conn *c, const char *key, void *state, void (*destroy)(void *));
 
+/* The database a writer connection belongs to (NULL for readers). */
+struct db *db_conn_db(struct db_conn *c);
+
+/* State a module shares between request threads and the writer (a cache of
+ * committed ids, say), one per open database, found by the address of a
+ * key string the module owns: made by make() on first use, destroyed by
+ * destroy at db_close. The module guards it itself. NULL when make()
+ * failed or the few slots are taken. */
+void *db_shared(struct db *db, const char *key, void *(*make)(void), void (*destroy)(void *));
+
 /* The raw handle, for sqlite3_changes(), last_insert_rowid() and errmsg. */
 sqlite3 *db_handle(struct db_conn *c);
 

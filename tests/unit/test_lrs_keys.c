@@ -2,18 +2,22 @@
  * lrs/definitions.c) through lrs_store_internal: rows shared through
  * StatementRefs in either order, voiding before the target arrives,
  * statements.index_keys always equal to the statement's rows, the writer's
- * caches surviving a rolled-back batch, lrs_keys_reindex and
- * lrs_keys_forget, and the statement_index view other modules read. */
+ * caches surviving a rolled-back batch, term ids found by request threads
+ * (lrs_terms_prefind) trusted only while nothing undid them,
+ * lrs_keys_reindex and lrs_keys_forget, and the statement_index view other
+ * modules read. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
+#include "extract.h"
 #include "keys.h"
 #include "lrs.h"
 #include "server.h"
 #include "server_fixture.h"
+#include "terms.h"
 #include "unit.h"
 
 
@@ -146,6 +150,94 @@ static void rolled_back_batch(void)
 	check_lists_agree();
 }
 
+/* What the writer makes of terms a request thread looked up (prefind). */
+struct prefind_case {
+	struct lrs_extract ex;
+	long long ghost;     /* the id the rolled-back job gave the new verb */
+	long long reused;    /* the id a later term got */
+	int prefound;        /* lrs_terms_prefound in the last job */
+	struct lrs_keyset keys;
+};
+
+/* A new verb's term, looked up by a "request thread" before its job is
+ * rolled back. */
+static int ghost_job(struct db_conn *c, void *arg)
+{
+	struct prefind_case *p = arg;
+	if (lrs_term_id(c, LRS_IX_VERB, "http://vern.test/v/ghost", &p->ghost) != DB_OK)
+		return DB_ERROR;
+	lrs_terms_prefind(srv.db, &p->ex);
+	return DB_INVALID;
+}
+
+static int reuse_job(struct db_conn *c, void *arg)
+{
+	struct prefind_case *p = arg;
+	return lrs_term_id(c, LRS_IX_VERB, "http://vern.test/v/other", &p->reused);
+}
+
+static int keys_job(struct db_conn *c, void *arg)
+{
+	struct prefind_case *p = arg;
+	p->prefound = lrs_terms_prefound(c, &p->ex);
+	return lrs_keys_of(c, &p->ex, NULL, &p->keys);
+}
+
+static long long verb_term(const struct lrs_extract *ex)
+{
+	for (size_t i = 0; i < ex->nrows; i++)
+		if (ex->rows[i].kind == LRS_IX_VERB)
+			return ex->rows[i].term;
+	return -1;
+}
+
+static int has_key(const struct lrs_keyset *k, long long term)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (k->k[i].term == term)
+			return 1;
+	return 0;
+}
+
+static void prefound_terms(void)
+{
+	/* a committed term: prefound, and the writer uses it as found */
+	json_t *st = simple("00000000-0000-4000-8000-000000000401", "mailto:pre@vern.test", VERB, ACT);
+	CHECK(fixture_store(json_incref(st)) == 0);
+	struct prefind_case p = { 0 };
+	CHECK(lrs_extract(st, &p.ex) == 0);
+	lrs_terms_prefind(srv.db, &p.ex);
+	long long verb = verb_term(&p.ex);
+	CHECK(verb > 0);
+	CHECK(verb == fixture_scalar("SELECT id FROM lrs_terms WHERE kind = 1 AND value = ?", VERB));
+	CHECK(db_write(srv.db, keys_job, &p) == DB_OK);
+	CHECK(p.prefound == 1);
+	CHECK(has_key(&p.keys, verb));
+	lrs_keyset_free(&p.keys);
+	lrs_extract_free(&p.ex);
+	json_decref(st);
+
+	/* a term from a job that was rolled back, its id then taken by
+	 * another term: the prefound id is not trusted */
+	memset(&p, 0, sizeof(p));
+	st = simple("00000000-0000-4000-8000-000000000402", "mailto:pre@vern.test",
+		    "http://vern.test/v/ghost", ACT);
+	CHECK(lrs_extract(st, &p.ex) == 0);
+	CHECK(db_write(srv.db, ghost_job, &p) == DB_INVALID);
+	CHECK(p.ghost > 0 && verb_term(&p.ex) == p.ghost);
+	CHECK(db_write(srv.db, reuse_job, &p) == DB_OK);
+	CHECK(p.reused == p.ghost); /* the rolled-back id was given out again */
+	CHECK(db_write(srv.db, keys_job, &p) == DB_OK);
+	CHECK(p.prefound == 0);
+	CHECK(!has_key(&p.keys, p.ghost));
+	long long real = fixture_scalar("SELECT id FROM lrs_terms WHERE kind = 1 AND value = "
+					"'http://vern.test/v/ghost'", NULL);
+	CHECK(real > 0 && real != p.ghost && has_key(&p.keys, real));
+	lrs_keyset_free(&p.keys);
+	lrs_extract_free(&p.ex);
+	json_decref(st);
+}
+
 /* Definitions merge in order, also when the same one comes back. */
 static void definitions_merge(void)
 {
@@ -215,6 +307,7 @@ int main(void)
 	UNIT_RUN(refs_in_either_order);
 	UNIT_RUN(voided_before_target);
 	UNIT_RUN(rolled_back_batch);
+	UNIT_RUN(prefound_terms);
 	UNIT_RUN(definitions_merge);
 	UNIT_RUN(reindex_and_forget);
 	return fixture_close();
