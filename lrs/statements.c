@@ -54,6 +54,7 @@ struct prepared {
 	const char *verb;
 	struct lrs_extract ex;
 	int existed;            /* set by the writer: same statement already stored */
+	int may_count;          /* completions_may_count: an employee's statement */
 };
 
 struct batch {
@@ -228,6 +229,7 @@ static int prepare(struct lrs_ctx *x, json_t *st, const unsigned char *rnd, stru
 	}
 	if (x->srv && x->srv->db)
 		lrs_terms_prefind(x->srv->db, &p->ex);
+	p->may_count = !x->srv || completions_may_count(x->srv->cfg.public_url, st);
 	p->len = strlen(p->json);
 	return 0;
 }
@@ -416,7 +418,8 @@ static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, con
 		if ((rc = db_exec_stmt(c, st, "statement_void")) != DB_OK)
 			return rc;
 	}
-	if ((rc = completions_on_store(c, b->home_page, p->received, p->id,
+	if ((p->voiding || p->may_count) &&
+	    (rc = completions_on_store(c, b->home_page, p->received, p->id,
 				       p->voiding ? p->object_ref : NULL, stored_ms)) != DB_OK)
 		return rc;
 

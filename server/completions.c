@@ -36,16 +36,31 @@ long long completions_expiry_ms(long long completed_ms, int months)
 	return (long long)timegm(&tm) * 1000 + completed_ms % 1000;
 }
 
-/* The employee whose agent is actor, or 0. */
-static long long employee_of(struct db_conn *c, const char *home_page, const json_t *actor)
+/* The account name of actor when it is an employee's agent (an Agent
+ * with an account on home_page), else NULL. */
+static const char *employee_name(const char *home_page, const json_t *actor)
 {
 	const char *type = json_string_value(json_object_get(actor, "objectType"));
 	if (type && strcmp(type, "Agent") != 0)
-		return 0;
+		return NULL;
 	const json_t *acct = json_object_get(actor, "account");
 	const char *hp = json_string_value(json_object_get(acct, "homePage"));
 	const char *name = json_string_value(json_object_get(acct, "name"));
 	if (!hp || !name || !home_page || strcmp(hp, home_page) != 0)
+		return NULL;
+	return name;
+}
+
+int completions_may_count(const char *home_page, const json_t *statement)
+{
+	return employee_name(home_page, json_object_get(statement, "actor")) != NULL;
+}
+
+/* The employee whose agent is actor, or 0. */
+static long long employee_of(struct db_conn *c, const char *home_page, const json_t *actor)
+{
+	const char *name = employee_name(home_page, actor);
+	if (!name)
 		return 0;
 	sqlite3_stmt *st = db_stmt(c, "SELECT id FROM employees WHERE external_id = ?");
 	if (!st)

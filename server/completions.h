@@ -28,6 +28,12 @@ struct db_conn;
 int completions_on_store(struct db_conn *c, const char *home_page, const json_t *statement,
 			 const char *id, const char *voided_id, long long stored_ms);
 
+/* Any thread, no database: 0 when statement cannot count for any employee
+ * (its actor is not an account on home_page), so a statement that voids
+ * nothing needs no completions_on_store; else 1. Lets request threads
+ * spare the writer that look. */
+int completions_may_count(const char *home_page, const json_t *statement);
+
 /* In a writer job, after the admin marked (counts = 1) or unmarked course
  * as satisfiable by attendance: attendance statements stored before now
  * count as completions of it, or stop counting. Returns DB_OK or a DB_E*
