@@ -3,7 +3,8 @@
  * StatementRefs in either order, voiding before the target arrives,
  * statements.index_keys always equal to the statement's rows, the writer's
  * caches surviving a rolled-back batch, term ids found by request threads
- * (lrs_terms_prefind) trusted only while nothing undid them,
+ * (lrs_terms_prefind) trusted only while nothing undid them, the sort of
+ * queued rows,
  * lrs_keys_reindex and lrs_keys_forget, and the statement_index view other
  * modules read. */
 #include <jansson.h>
@@ -238,6 +239,57 @@ static void prefound_terms(void)
 	json_decref(st);
 }
 
+static int by_term_seq_order(const void *a, const void *b)
+{
+	const struct lrs_key_row *x = a, *y = b;
+	if (x->term != y->term)
+		return x->term < y->term ? -1 : 1;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->order < y->order ? -1 : (x->order > y->order);
+}
+
+/* lrs_keys_sort (radix passes for large queues) orders rows as a
+ * comparison sort does and keeps the first of two equal rows, for small
+ * and wide ranges of terms and seqs. */
+static void sort_like_comparison(void)
+{
+	const long long spans[][2] = { { 7, 3 }, { 100000, 20000 }, { 1LL << 42, 1LL << 33 },
+				       { 1, 1 }, { 5, 1LL << 50 } };
+	unsigned seed = 12345;
+	for (size_t s = 0; s < sizeof(spans) / sizeof(spans[0]); s++) {
+		for (size_t n = 1; n <= 40000; n *= 7) {
+			struct lrs_key_queue q = { 0 };
+			q.r = malloc(n * sizeof(*q.r));
+			struct lrs_key_row *want = malloc(n * sizeof(*want));
+			for (size_t i = 0; i < n; i++) {
+				seed = seed * 1103515245u + 12345u;
+				long long term = 1 + (long long)(((unsigned long long)seed << 20 ^ seed * 7919ull) %
+								 (unsigned long long)spans[s][0]);
+				seed = seed * 1103515245u + 12345u;
+				long long seq = 1000 + (long long)(((unsigned long long)seed << 16 ^ seed) %
+								  (unsigned long long)spans[s][1]);
+				q.r[i] = want[i] = (struct lrs_key_row){ term, seq, (int)(seed >> 7 & 1), i };
+			}
+			q.n = q.cap = n;
+			qsort(want, n, sizeof(*want), by_term_seq_order);
+			size_t kept = 0;
+			for (size_t i = 0; i < n; i++)
+				if (!kept || want[i].term != want[kept - 1].term || want[i].seq != want[kept - 1].seq)
+					want[kept++] = want[i];
+			lrs_keys_sort(&q);
+			CHECK(q.n == kept);
+			int same = q.n == kept;
+			for (size_t i = 0; same && i < kept; i++)
+				same = q.r[i].term == want[i].term && q.r[i].seq == want[i].seq &&
+				       q.r[i].direct == want[i].direct && q.r[i].order == want[i].order;
+			CHECK(same);
+			free(want);
+			lrs_key_queue_free(&q);
+		}
+	}
+}
+
 /* Definitions merge in order, also when the same one comes back. */
 static void definitions_merge(void)
 {
@@ -308,6 +360,7 @@ int main(void)
 	UNIT_RUN(voided_before_target);
 	UNIT_RUN(rolled_back_batch);
 	UNIT_RUN(prefound_terms);
+	UNIT_RUN(sort_like_comparison);
 	UNIT_RUN(definitions_merge);
 	UNIT_RUN(reindex_and_forget);
 	return fixture_close();
