@@ -188,6 +188,24 @@ int lrs_extract(const json_t *st, struct lrs_extract *out)
 	return 0;
 }
 
+long long lrs_registration_key(const char *registration)
+{
+	unsigned long long half[2] = { 0, 0 };
+	int n = 0;
+	for (const char *p = registration; *p && n < 32; p++) {
+		if (*p == '-')
+			continue;
+		int c = *p | 0x20, d = 0; /* lowercase; anything else counts as 0 */
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		half[n / 16] = half[n / 16] << 4 | (unsigned)d;
+		n++;
+	}
+	return (long long)(half[0] ^ half[1]);
+}
+
 const char *lrs_extract_registration(const struct lrs_extract *e)
 {
 	for (size_t i = 0; i < e->nrows; i++)

@@ -48,4 +48,9 @@ void lrs_extract_free(struct lrs_extract *e);
 /* The statement's own registration (its kind 4 row), or NULL. */
 const char *lrs_extract_registration(const struct lrs_extract *e);
 
+/* The key of a registration (a UUID, either case) in statement_registrations:
+ * the two 64-bit halves of its 128 bits XORed (015_lrs_registration_keys.sql
+ * computes the same in SQL). Different registrations may share a key. */
+long long lrs_registration_key(const char *registration);
+
 #endif

@@ -30,31 +30,19 @@ int lrs_index_state(struct db_conn *c, long long *through, long long *last)
 
 int lrs_index_registration(struct db_conn *c, const char *registration, long long seq)
 {
-	sqlite3_stmt *st = db_stmt(c, "INSERT OR IGNORE INTO statement_registrations(registration, seq) "
+	sqlite3_stmt *st = db_stmt(c, "INSERT OR IGNORE INTO statement_registrations(reg, seq) "
 				      "VALUES(?, ?)");
 	if (!st)
 		return DB_ERROR;
-	sqlite3_bind_text(st, 1, registration, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 1, lrs_registration_key(registration));
 	sqlite3_bind_int64(st, 2, seq);
 	return db_exec_stmt(c, st, "statement_registration_insert");
 }
 
-struct reg_row {
-	char *registration;
-	long long seq;
-};
-
-static int by_registration(const void *a, const void *b)
-{
-	const struct reg_row *x = a, *y = b;
-	int d = strcmp(x->registration, y->registration);
-	return d ? d : (x->seq > y->seq) - (x->seq < y->seq);
-}
-
+/* A pass: the statement_keys rows and the registration rows (term = the
+ * registration's key) of the statements after the mark, up to last. */
 struct pass {
-	struct lrs_key_queue keys;
-	struct reg_row *regs;
-	size_t nregs;
+	struct lrs_key_queue keys, regs;
 	long long last;
 	size_t statements;
 };
@@ -62,9 +50,7 @@ struct pass {
 static void pass_free(struct pass *p)
 {
 	lrs_key_queue_free(&p->keys);
-	for (size_t i = 0; i < p->nregs; i++)
-		free(p->regs[i].registration);
-	free(p->regs);
+	lrs_key_queue_free(&p->regs);
 }
 
 /* Reads the lists of up to PASS_STATEMENTS statements after seq from. */
@@ -76,30 +62,16 @@ static int pass_read(struct db_conn *c, long long from, struct pass *p)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int(st, 2, PASS_STATEMENTS);
-	size_t cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long seq = sqlite3_column_int64(st, 0);
-		if (lrs_keys_queue_list(&p->keys, (const char *)sqlite3_column_text(st, 1), seq) != DB_OK) {
+		const char *reg = (const char *)sqlite3_column_text(st, 2);
+		struct lrs_key reg_key = { reg ? lrs_registration_key(reg) : 0, 0 };
+		struct lrs_keyset one = { &reg_key, 1, 1 };
+		if (lrs_keys_queue_list(&p->keys, (const char *)sqlite3_column_text(st, 1), seq) != DB_OK ||
+		    (reg && lrs_keys_queue(&p->regs, &one, seq) != DB_OK)) {
 			rc = SQLITE_NOMEM;
 			break;
-		}
-		const char *reg = (const char *)sqlite3_column_text(st, 2);
-		if (reg) {
-			if (p->nregs == cap) {
-				cap = cap ? cap * 2 : 1024;
-				struct reg_row *r = realloc(p->regs, cap * sizeof(*r));
-				if (!r) {
-					rc = SQLITE_NOMEM;
-					break;
-				}
-				p->regs = r;
-			}
-			if (!(p->regs[p->nregs].registration = strdup(reg))) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			p->regs[p->nregs++].seq = seq;
 		}
 		p->last = seq;
 		p->statements++;
@@ -112,8 +84,7 @@ static int pass_read(struct db_conn *c, long long from, struct pass *p)
 static void pass_sort(struct pass *p)
 {
 	lrs_keys_sort(&p->keys);
-	if (p->nregs > 1)
-		qsort(p->regs, p->nregs, sizeof(*p->regs), by_registration);
+	lrs_keys_sort(&p->regs);
 }
 
 /* Writes the statement_keys rows [keys_from, keys_to) and the registration
@@ -122,9 +93,7 @@ static int pass_write(struct db_conn *c, const struct pass *p, size_t keys_from,
 		      size_t regs_from, size_t regs_to)
 {
 	int rc = lrs_keys_write(c, &p->keys, keys_from, keys_to);
-	for (size_t i = regs_from; rc == DB_OK && i < regs_to && i < p->nregs; i++)
-		rc = lrs_index_registration(c, p->regs[i].registration, p->regs[i].seq);
-	return rc;
+	return rc == DB_OK ? lrs_keys_write_registrations(c, &p->regs, regs_from, regs_to) : rc;
 }
 
 /* ---- a pass written in parts ----
@@ -187,14 +156,14 @@ static struct pending *pending_of(struct db_conn *c)
 static int pending_write(struct db_conn *c, struct pending *pd, size_t share)
 {
 	struct pass *p = &pd->p;
-	size_t keys_to = p->keys.n, regs_to = p->nregs;
+	size_t keys_to = p->keys.n, regs_to = p->regs.n;
 	if (share > 0 && share < p->statements) {
 		keys_to = pd->keys_at + (p->keys.n * share + p->statements - 1) / p->statements;
-		regs_to = pd->regs_at + (p->nregs * share + p->statements - 1) / p->statements;
+		regs_to = pd->regs_at + (p->regs.n * share + p->statements - 1) / p->statements;
 		if (keys_to > p->keys.n)
 			keys_to = p->keys.n;
-		if (regs_to > p->nregs)
-			regs_to = p->nregs;
+		if (regs_to > p->regs.n)
+			regs_to = p->regs.n;
 	}
 	int rc = pass_write(c, p, pd->keys_at, keys_to, pd->regs_at, regs_to);
 	if (rc != DB_OK) {
@@ -204,7 +173,7 @@ static int pending_write(struct db_conn *c, struct pending *pd, size_t share)
 	pd->keys_at = keys_to;
 	pd->regs_at = regs_to;
 	pd->epoch = db_conn_epoch(c);
-	if (pd->keys_at < p->keys.n || pd->regs_at < p->nregs)
+	if (pd->keys_at < p->keys.n || pd->regs_at < p->regs.n)
 		return DB_OK;
 	rc = db_meta_set_int(c, mark_key, p->last);
 	pending_drop(pd);
@@ -232,7 +201,7 @@ static int catch_up_from(struct db_conn *c, long long from, long long through)
 		rc = pass_read(c, from, &p);
 		if (rc == DB_OK && p.statements > 0) {
 			pass_sort(&p);
-			rc = pass_write(c, &p, 0, p.keys.n, 0, p.nregs);
+			rc = pass_write(c, &p, 0, p.keys.n, 0, p.regs.n);
 		}
 		if (rc == DB_OK && p.last > through) {
 			rc = db_meta_set_int(c, mark_key, p.last);

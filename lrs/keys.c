@@ -294,18 +294,23 @@ int lrs_keys_share(struct db_conn *c, struct lrs_key_queue *q, const struct lrs_
 
 /* ---- writing the queue ---- */
 
-static char insert_sql[ROWS_PER_INSERT + 1][ROWS_PER_INSERT * 8 + 96];
+/* Multi-row inserts of 1..ROWS_PER_INSERT rows: [0] statement_keys (term,
+ * seq, direct), [1] statement_registrations (reg, seq). */
+static char insert_sql[2][ROWS_PER_INSERT + 1][ROWS_PER_INSERT * 8 + 96];
 static pthread_once_t insert_sql_once = PTHREAD_ONCE_INIT;
 
 static void make_insert_sql(void)
 {
-	for (int n = 1; n <= ROWS_PER_INSERT; n++) {
-		size_t o = (size_t)snprintf(insert_sql[n], sizeof(insert_sql[n]),
-					    "INSERT OR IGNORE INTO statement_keys(term, seq, direct) VALUES");
-		for (int i = 0; i < n; i++)
-			o += (size_t)snprintf(insert_sql[n] + o, sizeof(insert_sql[n]) - o, "%s(?,?,?)",
-					      i ? "," : "");
-	}
+	static const char *const head[2] = { "INSERT OR IGNORE INTO statement_keys(term, seq, direct) VALUES",
+					     "INSERT OR IGNORE INTO statement_registrations(reg, seq) VALUES" };
+	static const char *const row[2] = { "(?,?,?)", "(?,?)" };
+	for (int t = 0; t < 2; t++)
+		for (int n = 1; n <= ROWS_PER_INSERT; n++) {
+			size_t o = (size_t)snprintf(insert_sql[t][n], sizeof(insert_sql[t][n]), "%s", head[t]);
+			for (int i = 0; i < n; i++)
+				o += (size_t)snprintf(insert_sql[t][n] + o, sizeof(insert_sql[t][n]) - o, "%s%s",
+						      i ? "," : "", row[t]);
+		}
 }
 
 static int by_term_seq(const void *a, const void *b)
@@ -393,26 +398,43 @@ void lrs_keys_sort(struct lrs_key_queue *q)
 	q->n = kept;
 }
 
-int lrs_keys_write(struct db_conn *c, const struct lrs_key_queue *q, size_t from, size_t to)
+/* Inserts rows [from, to) of q into statement_keys (registrations 0) or
+ * statement_registrations (1, term being the registration's key). */
+static int write_rows(struct db_conn *c, const struct lrs_key_queue *q, size_t from, size_t to,
+		      int registrations)
 {
 	pthread_once(&insert_sql_once, make_insert_sql);
 	if (to > q->n)
 		to = q->n;
-	int rc = DB_OK;
+	int per_row = registrations ? 2 : 3, rc = DB_OK;
 	for (size_t at = from; at < to && rc == DB_OK;) {
 		size_t n = to - at < ROWS_PER_INSERT ? to - at : ROWS_PER_INSERT;
-		sqlite3_stmt *st = db_stmt(c, insert_sql[n]);
+		sqlite3_stmt *st = db_stmt(c, insert_sql[registrations][n]);
 		if (!st)
 			return DB_ERROR;
 		for (size_t i = 0; i < n; i++) {
-			sqlite3_bind_int64(st, (int)(3 * i + 1), q->r[at + i].term);
-			sqlite3_bind_int64(st, (int)(3 * i + 2), q->r[at + i].seq);
-			sqlite3_bind_int(st, (int)(3 * i + 3), q->r[at + i].direct);
+			int col = (int)(per_row * i);
+			sqlite3_bind_int64(st, col + 1, q->r[at + i].term);
+			sqlite3_bind_int64(st, col + 2, q->r[at + i].seq);
+			if (!registrations)
+				sqlite3_bind_int(st, col + 3, q->r[at + i].direct);
 		}
-		rc = db_exec_stmt(c, st, "statement_keys_insert");
+		rc = db_exec_stmt(c, st, registrations ? "statement_registrations_insert"
+						       : "statement_keys_insert");
 		at += n;
 	}
 	return rc;
+}
+
+int lrs_keys_write(struct db_conn *c, const struct lrs_key_queue *q, size_t from, size_t to)
+{
+	return write_rows(c, q, from, to, 0);
+}
+
+int lrs_keys_write_registrations(struct db_conn *c, const struct lrs_key_queue *q, size_t from,
+				 size_t to)
+{
+	return write_rows(c, q, from, to, 1);
 }
 
 int lrs_keys_flush(struct db_conn *c, struct lrs_key_queue *q)
@@ -438,14 +460,24 @@ static int delete_rows(struct db_conn *c, long long seq, const char *list)
 		rc = db_exec_stmt(c, st, "statement_keys_delete");
 	}
 	lrs_keyset_free(&old);
-	if (rc == DB_OK && !(st = db_stmt(c, "DELETE FROM statement_registrations WHERE registration = "
-					     "(SELECT registration FROM statements WHERE seq = ?1) AND seq = ?1")))
-		rc = DB_ERROR;
-	if (rc == DB_OK) {
-		sqlite3_bind_int64(st, 1, seq);
-		rc = db_exec_stmt(c, st, "statement_registration_delete");
-	}
-	return rc;
+	if (rc != DB_OK || !(st = db_stmt(c, "SELECT registration FROM statements WHERE seq = ?")))
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, seq);
+	int step = sqlite3_step(st);
+	long long reg = 0;
+	int has_reg = step == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT;
+	if (has_reg)
+		reg = lrs_registration_key((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return db_step_error(c, step, "statement_registration_read");
+	if (!has_reg)
+		return DB_OK;
+	if (!(st = db_stmt(c, "DELETE FROM statement_registrations WHERE reg = ? AND seq = ?")))
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, reg);
+	sqlite3_bind_int64(st, 2, seq);
+	return db_exec_stmt(c, st, "statement_registration_delete");
 }
 
 /* The index_keys and object_ref of the statement at seq (malloc'd). */

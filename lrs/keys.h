@@ -80,6 +80,11 @@ int lrs_keys_flush(struct db_conn *c, struct lrs_key_queue *q);
 void lrs_keys_sort(struct lrs_key_queue *q);
 int lrs_keys_write(struct db_conn *c, const struct lrs_key_queue *q, size_t from, size_t to);
 
+/* lrs_keys_write for statement_registrations rows: each row's term is a
+ * registration's key (lrs_registration_key), its direct is not used. */
+int lrs_keys_write_registrations(struct db_conn *c, const struct lrs_key_queue *q, size_t from,
+				 size_t to);
+
 void lrs_keyset_free(struct lrs_keyset *k);
 void lrs_key_queue_free(struct lrs_key_queue *q);
 

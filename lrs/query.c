@@ -574,8 +574,9 @@ int lrs_query_sql(const struct lrs_query_shape *q, char *sql, size_t size)
 		    "JOIN statements s ON s.seq = d.seq WHERE d.term = ?1%s",
 		    q->direct_only[0] ? " AND d.direct = 1" : "");
 	} else if (by_registration) {
+		/* rows by the registration's key; the column tells keys apart */
 		ADD("SELECT s.seq, s.full, s.stored_ms FROM statement_registrations r "
-		    "JOIN statements s ON s.seq = r.seq WHERE r.registration = ?26");
+		    "JOIN statements s ON s.seq = r.seq WHERE r.reg = ?27 AND s.registration = ?26");
 	} else {
 		ADD("SELECT s.seq, s.full, s.stored_ms FROM statements s WHERE 1");
 	}
@@ -683,8 +684,11 @@ static void run_query(struct lrs_ctx *x, struct query *q)
 		sqlite3_bind_int64(st, 23, q->until_ms);
 		sqlite3_bind_int64(st, 24, x->client.id);
 		sqlite3_bind_int64(st, 25, q->limit + 1);
-		if (q->registration)
+		if (q->registration) {
 			sqlite3_bind_text(st, 26, q->registration, -1, SQLITE_STATIC);
+			if (shape.nfilters == 0) /* ?27 is in the SQL only then */
+				sqlite3_bind_int64(st, 27, lrs_registration_key(q->registration));
+		}
 	}
 
 	struct text body = { 0 };

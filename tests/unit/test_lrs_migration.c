@@ -2,13 +2,16 @@
  * schema (statement_index with text values): every row becomes a term and
  * a statement_keys row, registrations move to statements.registration,
  * each statement lists its rows, the statement_index view reads as the old
- * table did, and statements stored afterwards reuse the migrated terms. */
+ * table did, and statements stored afterwards reuse the migrated terms.
+ * Migration 015: the registration keys it computes in SQL are the ones
+ * lrs_registration_key computes, for either case and every digit. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
+#include "extract.h"
 #include "lrs.h"
 #include "migrations.h"
 #include "server.h"
@@ -95,6 +98,8 @@ static void migrates_old_rows(void)
 	CHECK(scalar(srv.db, "SELECT count(*) FROM statements WHERE registration = "
 			     "'00000000-0000-4000-8000-0000000000aa' AND seq = 1") == 1);
 	CHECK(scalar(srv.db, "SELECT count(*) FROM statements WHERE registration IS NULL") == 1);
+	CHECK(scalar(srv.db, "SELECT reg FROM statement_registrations WHERE seq = 1") ==
+	      lrs_registration_key("00000000-0000-4000-8000-0000000000aa"));
 	/* every statement lists its rows */
 	CHECK(scalar(srv.db, "SELECT length(index_keys) - length(replace(index_keys, ' ', '')) + 1 "
 			     "FROM statements WHERE seq = 1") == 4);
@@ -120,6 +125,61 @@ static void migrates_old_rows(void)
 	db_close(srv.db);
 }
 
+/* Registrations at schema 14 (text rows), then migration 015. */
+static void migrates_registration_keys(void)
+{
+	static const char *const regs[] = {
+		"00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff",
+		"FFFFFFFF-FFFF-4FFF-BFFF-FFFFFFFFFFFF", "0123abcd-4567-89ef-0123-456789abcdef",
+		"0123ABCD-4567-89EF-0123-456789ABCDEF", "80000000-0000-4000-8000-000000000001",
+		"7fffffff-ffff-4fff-8fff-fffffffffffe", "deadbeef-0000-4000-8000-0000cafe0000",
+	};
+	char p2[300];
+	snprintf(p2, sizeof(p2), "%s.keys", path);
+	sqlite3 *h;
+	CHECK(sqlite3_open(p2, &h) == SQLITE_OK);
+	int rc = exec(h, "CREATE TABLE schema_version(version INTEGER PRIMARY KEY,"
+		      " name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT '')");
+	for (int i = 0; rc == SQLITE_OK && i < db_migrations_count && db_migrations[i].version < 15; i++) {
+		rc = exec(h, db_migrations[i].sql);
+		char sql[200];
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_version(version, name) VALUES(%d, '%s')",
+			 db_migrations[i].version, db_migrations[i].name);
+		if (rc == SQLITE_OK)
+			rc = exec(h, sql);
+	}
+	size_t n = sizeof(regs) / sizeof(regs[0]);
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+		char sql[200];
+		snprintf(sql, sizeof(sql), "INSERT INTO statement_registrations(registration, seq) "
+			 "VALUES('%s', %zu)", regs[i], i + 1);
+		rc = exec(h, sql);
+	}
+	sqlite3_close(h);
+	CHECK(rc == SQLITE_OK);
+	struct db *db;
+	char err[256];
+	struct db_options opt = { 5000, 2 };
+	if (db_open(&db, p2, &opt, err, sizeof(err)) != 0) {
+		printf("#   %s\n", err);
+		CHECK(0);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char sql[100];
+		snprintf(sql, sizeof(sql), "SELECT reg FROM statement_registrations WHERE seq = %zu", i + 1);
+		long long got = scalar(db, sql);
+		if (got != lrs_registration_key(regs[i]))
+			printf("#   %s: %lld in SQL, %lld in C\n", regs[i], got, lrs_registration_key(regs[i]));
+		CHECK(got == lrs_registration_key(regs[i]));
+	}
+	/* either case, the same key; the halves XORed */
+	CHECK(lrs_registration_key(regs[3]) == lrs_registration_key(regs[4]));
+	CHECK(lrs_registration_key(regs[0]) == 0 && lrs_registration_key(regs[1]) == 0);
+	CHECK(lrs_registration_key(regs[5]) == (long long)(0x8000000000004000ULL ^ 0x8000000000000001ULL));
+	db_close(db);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/vern-lrs-migration-XXXXXX";
@@ -127,6 +187,7 @@ int main(void)
 		return 1;
 	snprintf(path, sizeof(path), "%s/vern.db", dir);
 	UNIT_RUN(migrates_old_rows);
+	UNIT_RUN(migrates_registration_keys);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
