@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "extract.h"
+#include "index.h"
 #include "keys.h"
 #include "lrs.h"
 #include "server.h"
@@ -350,6 +351,20 @@ static void reindex_and_forget(void)
 	CHECK(!matches(2, "https://vern.test/a/3", id));
 	CHECK(fixture_scalar("SELECT count(*) FROM statement_keys k JOIN statements s ON s.seq = k.seq "
 		     "WHERE s.id = ?", id) == 0);
+
+	/* a statement with a registration: its registration row goes too */
+	const char *rid = "00000000-0000-4000-8000-000000000302";
+	json_t *st = simple(rid, "mailto:old@vern.test", VERB, "https://vern.test/a/3");
+	json_object_set_new(st, "context", json_pack("{s:s}", "registration",
+						      "0000ABCD-0000-4000-8000-0000000003ff"));
+	CHECK(fixture_store(st) == 0);
+	CHECK(lrs_index_ensure(srv.db, NULL) == DB_OK);
+	CHECK(fixture_scalar("SELECT count(*) FROM statement_registrations r JOIN statements s "
+		     "ON s.seq = r.seq WHERE s.id = ?", rid) == 1);
+	ch = (struct change){ rid, NULL, 1 };
+	CHECK(db_write(srv.db, change_job, &ch) == DB_OK);
+	CHECK(fixture_scalar("SELECT count(*) FROM statement_registrations r JOIN statements s "
+		     "ON s.seq = r.seq WHERE s.id = ?", rid) == 0);
 }
 
 int main(void)
