@@ -29,16 +29,13 @@ static int exec(sqlite3 *h, const char *sql)
 	return rc;
 }
 
-/* A database at schema 10 holding two statements, the second a
- * StatementRef to the first (so it has the first's rows too). */
-static int make_old_database(void)
+/* Brings the empty database h to the schema before migration version, as
+ * an older Vern left it. Returns an SQLite code. */
+static int migrate_before(sqlite3 *h, int version)
 {
-	sqlite3 *h;
-	if (sqlite3_open(path, &h) != SQLITE_OK)
-		return -1;
 	int rc = exec(h, "PRAGMA journal_mode=WAL; CREATE TABLE schema_version(version INTEGER PRIMARY KEY,"
 		      " name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT '')");
-	for (int i = 0; rc == SQLITE_OK && i < db_migrations_count && db_migrations[i].version < 11; i++) {
+	for (int i = 0; rc == SQLITE_OK && i < db_migrations_count && db_migrations[i].version < version; i++) {
 		rc = exec(h, db_migrations[i].sql);
 		char sql[200];
 		snprintf(sql, sizeof(sql), "INSERT INTO schema_version(version, name) VALUES(%d, '%s')",
@@ -46,6 +43,17 @@ static int make_old_database(void)
 		if (rc == SQLITE_OK)
 			rc = exec(h, sql);
 	}
+	return rc;
+}
+
+/* A database at schema 10 holding two statements, the second a
+ * StatementRef to the first (so it has the first's rows too). */
+static int make_old_database(void)
+{
+	sqlite3 *h;
+	if (sqlite3_open(path, &h) != SQLITE_OK)
+		return -1;
+	int rc = migrate_before(h, 11);
 	if (rc == SQLITE_OK)
 		rc = exec(h,
 			  "INSERT INTO statements(seq, id, stored_ms, verb, full) VALUES"
@@ -138,16 +146,7 @@ static void migrates_registration_keys(void)
 	snprintf(p2, sizeof(p2), "%s.keys", path);
 	sqlite3 *h;
 	CHECK(sqlite3_open(p2, &h) == SQLITE_OK);
-	int rc = exec(h, "CREATE TABLE schema_version(version INTEGER PRIMARY KEY,"
-		      " name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT '')");
-	for (int i = 0; rc == SQLITE_OK && i < db_migrations_count && db_migrations[i].version < 15; i++) {
-		rc = exec(h, db_migrations[i].sql);
-		char sql[200];
-		snprintf(sql, sizeof(sql), "INSERT INTO schema_version(version, name) VALUES(%d, '%s')",
-			 db_migrations[i].version, db_migrations[i].name);
-		if (rc == SQLITE_OK)
-			rc = exec(h, sql);
-	}
+	int rc = migrate_before(h, 15);
 	size_t n = sizeof(regs) / sizeof(regs[0]);
 	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
 		char sql[200];
