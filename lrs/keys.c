@@ -333,12 +333,11 @@ static unsigned long long row_field(const struct lrs_key_row *r, int term)
 }
 
 /* One stable counting pass of rows from into to, by the digit at shift of
- * a field less its minimum. */
+ * a field less its minimum; count has DIGITS places. */
 static void radix_pass(const struct lrs_key_row *from, struct lrs_key_row *to, size_t n, int term,
-		       unsigned long long min, int shift)
+		       unsigned long long min, int shift, size_t *count)
 {
-	static __thread size_t count[DIGITS];
-	memset(count, 0, sizeof(count));
+	memset(count, 0, DIGITS * sizeof(*count));
 	for (size_t i = 0; i < n; i++)
 		count[((row_field(&from[i], term) - min) >> shift) & (DIGITS - 1)]++;
 	size_t at = 0;
@@ -361,9 +360,16 @@ static int radix_sort(struct lrs_key_queue *q)
 	for (size_t i = 1; i < q->n; i++)
 		if (q->r[i].order <= q->r[i - 1].order)
 			return -1;
+	/* on the heap, as the count table: the threads that sort may have
+	 * small stacks (and thread-local storage comes out of every
+	 * thread's stack) */
 	struct lrs_key_row *tmp = malloc(q->n * sizeof(*tmp));
-	if (!tmp)
+	size_t *count = malloc(DIGITS * sizeof(*count));
+	if (!tmp || !count) {
+		free(tmp);
+		free(count);
 		return -1;
+	}
 	struct lrs_key_row *a = q->r, *b = tmp;
 	for (int term = 0; term <= 1; term++) {
 		unsigned long long min = row_field(&a[0], term), max = min;
@@ -373,7 +379,7 @@ static int radix_sort(struct lrs_key_queue *q)
 			max = v > max ? v : max;
 		}
 		for (int shift = 0; shift < 64 && ((max - min) >> shift) != 0; shift += DIGIT_BITS) {
-			radix_pass(a, b, q->n, term, min, shift);
+			radix_pass(a, b, q->n, term, min, shift, count);
 			struct lrs_key_row *t = a;
 			a = b;
 			b = t;
@@ -382,6 +388,7 @@ static int radix_sort(struct lrs_key_queue *q)
 	if (a != q->r)
 		memcpy(q->r, a, q->n * sizeof(*a));
 	free(tmp);
+	free(count);
 	return 0;
 }
 
