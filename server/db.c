@@ -158,7 +158,7 @@ struct db {
 
 	unsigned long long commits, jobs, checkpoints;
 
-	pthread_mutex_t slock;     /* guards shared[] (see db_shared()) */
+	pthread_mutex_t slock;     /* taken to fill a slot of shared[] (see db_shared()) */
 	struct {
 		const char *key;
 		void *state;
@@ -272,20 +272,35 @@ unsigned long db_conn_epoch(struct db_conn *c) { return c->epoch; }
 
 struct db *db_conn_db(struct db_conn *c) { return c->owner; }
 
+/* A slot's state is set before its key is published, and slots are only
+ * filled, never emptied, until db_close: a reader finds a key without the
+ * lock. */
+static void *shared_find(struct db *db, const char *key, int *free_slot)
+{
+	int i = 0;
+	for (; i < DB_SHARED_STATES; i++) {
+		const char *k = __atomic_load_n(&db->shared[i].key, __ATOMIC_ACQUIRE);
+		if (!k)
+			break;
+		if (k == key)
+			return db->shared[i].state;
+	}
+	*free_slot = i;
+	return NULL;
+}
+
 void *db_shared(struct db *db, const char *key, void *(*make)(void), void (*destroy)(void *))
 {
+	int i = DB_SHARED_STATES;
+	void *state = shared_find(db, key, &i);
+	if (state)
+		return state;
 	pthread_mutex_lock(&db->slock);
-	void *state = NULL;
-	int i = 0;
-	for (; i < DB_SHARED_STATES && db->shared[i].key; i++)
-		if (db->shared[i].key == key) {
-			state = db->shared[i].state;
-			break;
-		}
+	state = shared_find(db, key, &i); /* made while we waited? */
 	if (!state && i < DB_SHARED_STATES && (state = make()) != NULL) {
-		db->shared[i].key = key;
 		db->shared[i].state = state;
 		db->shared[i].destroy = destroy;
+		__atomic_store_n(&db->shared[i].key, key, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&db->slock);
 	return state;

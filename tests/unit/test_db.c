@@ -1,7 +1,8 @@
 /* test_db.c: storage (server/db.c): migrations, group commit, rollback of a
  * failing job, readers, backup, the statement cache with built SQL, the
  * epoch writer-side caches watch, checkpoints off the writer and the WAL
- * reused, gathered WAL writes read back intact, and the idle job. */
+ * reused, gathered WAL writes read back intact, the idle job, and state
+ * shared between threads (db_shared) made once. */
 #include <dirent.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -430,6 +431,47 @@ static void test_writer_priority(void)
 	db_close(db);
 }
 
+static int shared_made, shared_destroyed;
+static const char shared_key[] = "test_shared";
+
+static void *make_shared(void)
+{
+	__atomic_add_fetch(&shared_made, 1, __ATOMIC_SEQ_CST);
+	usleep(2000); /* the others arrive while it is being made */
+	return malloc(16);
+}
+
+static void destroy_shared(void *p)
+{
+	__atomic_add_fetch(&shared_destroyed, 1, __ATOMIC_SEQ_CST);
+	free(p);
+}
+
+static void *get_shared(void *db)
+{
+	return db_shared(db, shared_key, make_shared, destroy_shared);
+}
+
+static void test_shared_state(void)
+{
+	struct db *db = open_temp();
+	CHECK(db != NULL);
+	if (!db)
+		return;
+	pthread_t t[8];
+	void *got[8];
+	for (int i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, get_shared, db);
+	for (int i = 0; i < 8; i++)
+		pthread_join(t[i], &got[i]);
+	CHECK(shared_made == 1);
+	for (int i = 0; i < 8; i++)
+		CHECK(got[i] != NULL && got[i] == got[0]);
+	CHECK(get_shared(db) == got[0]);
+	db_close(db);
+	CHECK(shared_destroyed == 1);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/vern-unit-XXXXXX");
@@ -447,6 +489,7 @@ int main(void)
 	UNIT_RUN(test_checkpoints_and_wal_reuse);
 	UNIT_RUN(test_idle_job);
 	UNIT_RUN(test_writer_priority);
+	UNIT_RUN(test_shared_state);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
