@@ -327,9 +327,11 @@ static int by_term_seq(const void *a, const void *b)
 #define DIGIT_BITS 11
 #define DIGITS (1 << DIGIT_BITS)
 
+/* A field as an unsigned number in the same order as the signed one (the
+ * order SQLite keeps; registration keys may be negative). */
 static unsigned long long row_field(const struct lrs_key_row *r, int term)
 {
-	return (unsigned long long)(term ? r->term : r->seq);
+	return (unsigned long long)(term ? r->term : r->seq) ^ (1ULL << 63);
 }
 
 /* One stable counting pass of rows from into to, by the digit at shift of

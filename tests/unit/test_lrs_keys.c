@@ -263,7 +263,7 @@ static const struct lrs_key_row *find_pair(const struct lrs_key_queue *q, long l
 static void sort_keeps_first_in_order(void)
 {
 	const long long spans[][2] = { { 7, 3 }, { 100000, 20000 }, { 1LL << 42, 1LL << 33 },
-				       { 1, 1 }, { 5, 1LL << 50 } };
+				       { 1, 1 }, { 5, 1LL << 50 }, { 0, 100 } };
 	unsigned seed = 12345;
 	for (size_t s = 0; s < sizeof(spans) / sizeof(spans[0]); s++) {
 		for (size_t n = 1; n <= 40000; n *= 7) {
@@ -272,8 +272,11 @@ static void sort_keeps_first_in_order(void)
 			struct lrs_key_row *in = malloc(n * sizeof(*in));
 			for (size_t i = 0; i < n; i++) {
 				seed = seed * 1103515245u + 12345u;
-				long long term = 1 + (long long)(((unsigned long long)seed << 20 ^ seed * 7919ull) %
-								 (unsigned long long)spans[s][0]);
+				/* span 0: any 64-bit term, negative ones too (registration keys) */
+				unsigned long long wide = (unsigned long long)seed << 40 ^
+							  (unsigned long long)seed * 0x9e3779b97f4a7c15ull;
+				long long term = spans[s][0] ? 1 + (long long)(wide % (unsigned long long)spans[s][0])
+							     : (long long)wide;
 				seed = seed * 1103515245u + 12345u;
 				long long seq = 1000 + (long long)(((unsigned long long)seed << 16 ^ seed) %
 								  (unsigned long long)spans[s][1]);
