@@ -346,23 +346,51 @@ static int has_key(json_t *obj, size_t n, const struct str *key)
 	return 0;
 }
 
-static json_t *parse_object(struct parser *ps, int depth)
+/* Steps into the container whose opening bracket is at ps->p, after the
+ * depth check: container (NULL when out of memory), or NULL with the
+ * failure recorded (container then released). */
+static json_t *enter(struct parser *ps, int depth, json_t *container)
 {
 	if (depth > LRS_JSON_MAX_DEPTH) {
 		fail(ps, ps->p, "maximum parsing depth reached");
+		json_decref(container);
 		return NULL;
 	}
 	ps->p++;
-	json_t *obj = json_object();
-	if (!obj) {
+	if (!container)
 		fail(ps, ps->p, "out of memory");
-		return NULL;
-	}
+	return container;
+}
+
+/* Consumes close when it comes next (after white space): 1, else 0. */
+static int closes(struct parser *ps, char close)
+{
 	skip_ws(ps);
-	if (ps->p < ps->end && *ps->p == '}') {
+	if (ps->p < ps->end && *ps->p == close) {
 		ps->p++;
-		return obj;
+		return 1;
 	}
+	return 0;
+}
+
+/* After a member of a container ending in close: 1 when a ',' (consumed)
+ * announces another, 0 when close (consumed) ends it, -1 (failure
+ * recorded) for anything else. */
+static int next_member(struct parser *ps, char close)
+{
+	if (closes(ps, ','))
+		return 1;
+	if (closes(ps, close))
+		return 0;
+	fail(ps, ps->p, close == '}' ? "',' or '}' expected" : "',' or ']' expected");
+	return -1;
+}
+
+static json_t *parse_object(struct parser *ps, int depth)
+{
+	json_t *obj = enter(ps, depth, json_object());
+	if (!obj || closes(ps, '}'))
+		return obj;
 	for (size_t n = 0;; n++) {
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p != '"') {
@@ -387,19 +415,11 @@ static json_t *parse_object(struct parser *ps, int depth)
 			}
 		}
 		free(key.heap);
-		if (!v)
-			break;
-		skip_ws(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == '}') {
-			ps->p++;
+		int more = v ? next_member(ps, '}') : -1;
+		if (more == 0)
 			return obj;
-		}
-		fail(ps, ps->p, "',' or '}' expected");
-		break;
+		if (more < 0)
+			break;
 	}
 	json_decref(obj);
 	return NULL;
@@ -407,21 +427,9 @@ static json_t *parse_object(struct parser *ps, int depth)
 
 static json_t *parse_array(struct parser *ps, int depth)
 {
-	if (depth > LRS_JSON_MAX_DEPTH) {
-		fail(ps, ps->p, "maximum parsing depth reached");
-		return NULL;
-	}
-	ps->p++;
-	json_t *arr = json_array();
-	if (!arr) {
-		fail(ps, ps->p, "out of memory");
-		return NULL;
-	}
-	skip_ws(ps);
-	if (ps->p < ps->end && *ps->p == ']') {
-		ps->p++;
+	json_t *arr = enter(ps, depth, json_array());
+	if (!arr || closes(ps, ']'))
 		return arr;
-	}
 	for (;;) {
 		json_t *v = parse_value(ps, depth);
 		if (!v)
@@ -430,17 +438,11 @@ static json_t *parse_array(struct parser *ps, int depth)
 			fail(ps, ps->p, "out of memory");
 			break;
 		}
-		skip_ws(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == ']') {
-			ps->p++;
+		int more = next_member(ps, ']');
+		if (more == 0)
 			return arr;
-		}
-		fail(ps, ps->p, "',' or ']' expected");
-		break;
+		if (more < 0)
+			break;
 	}
 	json_decref(arr);
 	return NULL;
