@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "hex.h"
 #include "log.h"
 #include "manifest.h"
 #include "outline.h"
@@ -98,12 +99,6 @@ static void slug_from(const char *ident, char *out, size_t size)
 
 /* ---- the package's files ---- */
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* 1 if href (without query and fragment, percent-decoded) names a regular
  * file inside the package folder open as dirfd. */
 static int launch_file_exists(int dirfd, const char *href)
@@ -113,8 +108,8 @@ static int launch_file_exists(int dirfd, const char *href)
 	for (const char *p = href; *p && *p != '?' && *p != '#'; p++) {
 		if (o + 1 >= sizeof(path))
 			return 0;
-		if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-			path[o++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+		if (*p == '%' && hex_digit(p[1]) >= 0 && hex_digit(p[2]) >= 0) {
+			path[o++] = (char)(hex_digit(p[1]) * 16 + hex_digit(p[2]));
 			p += 2;
 		} else {
 			path[o++] = *p;

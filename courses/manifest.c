@@ -24,6 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hex.h"
+
 #define NS_SEP '\x01'   /* cannot occur in XML, so never inside a namespace URI */
 #define MEM_BLOCK 16384
 
@@ -306,12 +308,6 @@ static int parse_bool(const char *s)
 	return -1;
 }
 
-static int hex_value(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* 1 when s is a path relative to the package that stays inside it: not
  * empty, no scheme, no leading '/', no backslash or
  * control character, and no ".." component once percent escapes in the
@@ -335,8 +331,8 @@ static int relative_path_ok(const char *s)
 	for (size_t i = 0; ; i++) {
 		char c = s[i];
 		const int end = c == '\0' || c == '?' || c == '#';
-		if (!end && c == '%' && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-			c = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+		if (!end && c == '%' && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
+			c = (char)(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
 			i += 2;
 			if ((unsigned char)c < 0x20 || c == 0x7f || c == '\\')
 				return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "hex.h"
 #include "json_text.h"
 
 static int add_row(struct lrs_extract *e, int kind, int direct, const char *value)
@@ -195,12 +196,8 @@ long long lrs_registration_key(const char *registration)
 	for (const char *p = registration; *p && n < 32; p++) {
 		if (*p == '-')
 			continue;
-		int c = *p | 0x20, d = 0; /* lowercase; anything else counts as 0 */
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		half[n / 16] = half[n / 16] << 4 | (unsigned)d;
+		int d = hex_digit(*p); /* anything else counts as 0 */
+		half[n / 16] = half[n / 16] << 4 | (unsigned)(d < 0 ? 0 : d);
 		n++;
 	}
 	return (long long)(half[0] ^ half[1]);

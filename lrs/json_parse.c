@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "mail_buf.h"
 #include "utf8.h"
 
@@ -83,9 +84,7 @@ static long hex4(const unsigned char *q, const unsigned char *end)
 		return -1;
 	long v = 0;
 	for (int i = 0; i < 4; i++) {
-		unsigned char c = q[i];
-		int d = is_digit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-					    : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+		int d = hex_digit(q[i]);
 		if (d < 0)
 			return -1;
 		v = v * 16 + d;
