@@ -227,9 +227,8 @@ static int prepare(struct lrs_ctx *x, json_t *st, const unsigned char *rnd, stru
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
-	if (x->srv && x->srv->db)
-		lrs_terms_prefind(x->srv->db, &p->ex);
-	p->may_count = !x->srv || completions_may_count(x->srv->cfg.public_url, st);
+	lrs_terms_prefind(x->srv->db, &p->ex);
+	p->may_count = completions_may_count(x->srv->cfg.public_url, st);
 	p->len = strlen(p->json);
 	return 0;
 }
