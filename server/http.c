@@ -70,9 +70,10 @@ void http_send(struct http_request *req, int status, const char *content_type,
 			 "X-Content-Type-Options: nosniff\r\n"
 			 "%s"
 			 "Referrer-Policy: no-referrer\r\n"
-			 "%s\r\n",
+			 "%s%s\r\n",
 			 status, mg_get_response_code_text(req->conn, status), date,
 			 content_type, len, frame_option(extra_headers),
+			 req->closes ? "Connection: close\r\n" : "",
 			 extra_headers ? extra_headers : "");
 	if (n < 0 || (size_t)n >= sizeof(head)) {
 		log_event(LOG_ERROR, "http_header_overflow", "status=%d", status);
@@ -82,6 +83,8 @@ void http_send(struct http_request *req, int status, const char *content_type,
 		status = 500;
 	}
 	req->status = status;
+	if (req->closes)
+		mg_disable_keep_alive(req->conn);
 	int send_body = req->method != HTTP_HEAD && len > 0;
 	/* One write for small responses: header and body in one segment. */
 	if (send_body && (size_t)n + len <= 16384) {
@@ -148,12 +151,23 @@ static void send_error_headers(struct http_request *req, int status, const char 
 static void send_error_headers(struct http_request *req, int status, const char *error,
 			       const char *extra_headers, const char *fmt, ...)
 {
-	/* A body we did not read must not be parsed as the next request. */
-	if (extra_headers && strstr(extra_headers, "Connection: close"))
-		mg_disable_keep_alive(req->conn);
 	va_list ap;
 	va_start(ap, fmt);
 	send_error_v(req, status, error, extra_headers, fmt, ap);
+	va_end(ap);
+}
+
+/* An error after which the connection closes: what follows on it (an
+ * unread body, a request we cannot frame) must not be read as a request. */
+static void send_error_closing(struct http_request *req, int status, const char *error,
+			       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void send_error_closing(struct http_request *req, int status, const char *error,
+			       const char *fmt, ...)
+{
+	req->closes = 1;
+	va_list ap;
+	va_start(ap, fmt);
+	send_error_v(req, status, error, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -381,12 +395,12 @@ static int headers_were_dropped(const struct mg_request_info *ri)
 static int framing_is_sound(struct http_request *req, const struct mg_request_info *ri)
 {
 	if (ri->num_headers >= MG_MAX_HEADERS) {
-		send_error_headers(req, 431, "too_many_headers", "Connection: close\r\n",
+		send_error_closing(req, 431, "too_many_headers",
 				   "a request may carry at most %d headers", MG_MAX_HEADERS - 1);
 		return 0;
 	}
 	if (headers_were_dropped(ri)) {
-		send_error_headers(req, 400, "bad_header", "Connection: close\r\n",
+		send_error_closing(req, 400, "bad_header",
 				   "folded header lines (obs-fold) are not accepted");
 		return 0;
 	}
@@ -395,13 +409,12 @@ static int framing_is_sound(struct http_request *req, const struct mg_request_in
 	for (int i = 0; i < ri->num_headers; i++) {
 		const char *name = ri->http_headers[i].name;
 		if (!name || !*name) {
-			send_error_headers(req, 400, "bad_header", "Connection: close\r\n",
-					   "a header line has no name");
+			send_error_closing(req, 400, "bad_header", "a header line has no name");
 			return 0;
 		}
 		for (const char *c = name; *c; c++)
 			if (!is_tchar((unsigned char)*c)) {
-				send_error_headers(req, 400, "bad_header", "Connection: close\r\n",
+				send_error_closing(req, 400, "bad_header",
 						   "a header name contains a character that is not allowed");
 				return 0;
 			}
@@ -414,17 +427,17 @@ static int framing_is_sound(struct http_request *req, const struct mg_request_in
 			hosts++;
 	}
 	if (content_lengths > 1 || (content_lengths && transfer_encodings) || transfer_encodings > 1) {
-		send_error_headers(req, 400, "ambiguous_length", "Connection: close\r\n",
+		send_error_closing(req, 400, "ambiguous_length",
 				   "the request must have one Content-Length or Transfer-Encoding: chunked, not both");
 		return 0;
 	}
 	if (te && strcasecmp(te, "chunked") != 0) {
-		send_error_headers(req, 400, "unsupported_transfer_encoding", "Connection: close\r\n",
+		send_error_closing(req, 400, "unsupported_transfer_encoding",
 				   "only Transfer-Encoding: chunked is supported");
 		return 0;
 	}
 	if (hosts > 1 || (hosts == 0 && ri->http_version && strcmp(ri->http_version, "1.1") == 0)) {
-		send_error_headers(req, 400, "bad_host", "Connection: close\r\n",
+		send_error_closing(req, 400, "bad_host",
 				   "an HTTP/1.1 request needs exactly one Host header");
 		return 0;
 	}
@@ -452,14 +465,17 @@ static int dispatch(struct mg_connection *conn)
 	unsigned path_methods = 0;
 	if (!framing_is_sound(&req, ri))
 		goto done;
+	/* Until the body is read, every answer closes the connection. */
+	int has_body = ri->content_length > 0 ||
+		       (ri->content_length < 0 && mg_get_header(conn, "Transfer-Encoding"));
+	req.closes = has_body;
 	if (!req.method) {
-		send_error_headers(&req, 405, "method_not_allowed", "Connection: close\r\n",
+		send_error_closing(&req, 405, "method_not_allowed",
 				   "method %.32s is not supported", ri->request_method);
 		goto done;
 	}
 	if (!ri->local_uri_raw) {
-		send_error_headers(&req, 400, "bad_path", "Connection: close\r\n",
-				   "the request has no path");
+		send_error_closing(&req, 400, "bad_path", "the request has no path");
 		goto done;
 	}
 	/* CivetWeb runs with decode_url=no: the path is decoded here, so that
@@ -468,14 +484,14 @@ static int dispatch(struct mg_connection *conn)
 	int decoded = mg_url_decode(ri->local_uri_raw, (int)raw_len, req.path_buf,
 				    (int)sizeof(req.path_buf), 0);
 	if (decoded < 0 || raw_len >= sizeof(req.path_buf)) {
-		send_error_headers(&req, 414, "path_too_long", "Connection: close\r\n",
+		send_error_closing(&req, 414, "path_too_long",
 				   "the request path is longer than %zu bytes", sizeof(req.path_buf) - 1);
 		goto done;
 	}
 	req.path = req.path_buf;
 	if ((size_t)decoded != strlen(req.path_buf) || !path_is_clean(ri->local_uri_raw) ||
 	    !path_is_clean(req.path)) {
-		send_error_headers(&req, 400, "bad_path", "Connection: close\r\n",
+		send_error_closing(&req, 400, "bad_path",
 				   "the request path is not a clean absolute path");
 		goto done;
 	}
@@ -507,32 +523,28 @@ static int dispatch(struct mg_connection *conn)
 		if (g->handler == route->handler)
 			guard = g->check;
 	if (guard && guard(&req) != 0) {
-		mg_disable_keep_alive(conn); /* the unread body is not a next request */
 		if (!req.status)
 			http_send_error(&req, 500, "internal", "the request was refused without an answer");
 		goto done;
 	}
 	long limit = route->max_body == HTTP_BODY_UPLOAD ? srv->cfg.max_upload_bytes
 		     : route->max_body < 0 ? srv->cfg.max_body_bytes : route->max_body;
-	int has_body = ri->content_length > 0 ||
-		       (ri->content_length < 0 && mg_get_header(conn, "Transfer-Encoding"));
 	if (has_body) {
 		if (limit == 0) {
-			send_error_headers(&req, 413, "body_not_allowed", "Connection: close\r\n",
-					   "this endpoint takes no request body");
+			http_send_error(&req, 413, "body_not_allowed", "this endpoint takes no request body");
 			goto done;
 		}
 		int st = read_body(&req, ri->content_length, limit);
 		if (st == 413) {
-			send_error_headers(&req, 413, "body_too_large", "Connection: close\r\n",
-					   "the request body is larger than %ld bytes", limit);
+			http_send_error(&req, 413, "body_too_large",
+					"the request body is larger than %ld bytes", limit);
 			goto done;
 		} else if (st) {
-			send_error_headers(&req, st, st == 400 ? "incomplete_body" : "unavailable",
-					   "Connection: close\r\n",
-					   "the request body could not be read");
+			http_send_error(&req, st, st == 400 ? "incomplete_body" : "unavailable",
+					"the request body could not be read");
 			goto done;
 		}
+		req.closes = 0;
 	}
 	route->handler(&req);
 	if (!req.status) {
@@ -574,7 +586,8 @@ static int on_http_error(struct mg_connection *conn, int status, const char *err
 	char detail[256];
 	snprintf(detail, sizeof(detail), "%s", errmsg && *errmsg ? errmsg : "the request could not be parsed");
 	detail[strcspn(detail, "\r\n")] = '\0';
-	send_error_headers(&req, status, code, "Connection: close\r\n", "%s", detail);
+	send_error_closing(&req, status, code,
+				   "%s", detail);
 	mg_set_user_connection_data(conn, (void *)&answered_by_error);
 	if (req.srv && req.srv->cfg.access_log)
 		log_access("method=- path=- status=%d ms=0", status);
@@ -598,8 +611,8 @@ static void on_connection_close(const struct mg_connection *cconn)
 	req.srv = ri->user_data;
 	req.conn = conn;
 	req.method = HTTP_GET;
-	send_error_headers(&req, 400, "not_this_server", "Connection: close\r\n",
-			   "this server does not forward requests to other hosts");
+	send_error_closing(&req, 400, "not_this_server",
+				   "this server does not forward requests to other hosts");
 }
 
 /* CivetWeb's own messages (malformed requests, socket errors). */

@@ -40,6 +40,10 @@ struct http_request {
 	char *body;              /* NUL-terminated; NULL when none */
 	size_t body_len;
 	int status;              /* set by the http_send_* helpers */
+	int closes;              /* the connection closes after the answer (a
+				  * body left unread, framing not trusted):
+				  * the answer says Connection: close, so the
+				  * client sends no next request on it */
 	const void *route;
 };
 

@@ -63,6 +63,37 @@ test('request framing', async (t) => {
     });
   }
 
+  // An answer given before the body is read closes the connection; it must
+  // say so, or a keep-alive client sends its next request on a socket that
+  // is about to close and loses it ("other side closed").
+  const unreadBodies = [
+    ['no such resource', 'POST /nowhere', 404],
+    ['method not allowed here', 'POST /healthz', 405],
+    ['upload refused before its body is read', 'POST /api/courses?filename=a.zip', 401],
+  ];
+  for (const [name, line, status] of unreadBodies) {
+    await t.test(`${name}: answered ${status} with Connection: close`, async () => {
+      const resp = await rawRequest(srv.port,
+        `${line} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/zip\r\nContent-Length: 5\r\n\r\nabcde`,
+        { timeoutMs: 3000 });
+      assert.equal(statusOf(resp), status, resp.slice(0, 300));
+      assert.match(resp, /\r\nConnection: close\r\n/i);
+    });
+  }
+
+  await t.test('a keep-alive client sends 200 refused bodies and gets every answer', async () => {
+    const body = Buffer.alloc(4096, 1);
+    for (let i = 0; i < 200; i++) {
+      const res = await fetch(`${srv.url}/api/courses?filename=a.zip`,
+        { method: 'POST', body, headers: { 'Content-Type': 'application/zip' } });
+      assert.equal(res.status, 401, `request ${i}`);
+      await res.arrayBuffer();
+      const ok = await fetch(`${srv.url}/healthz`);
+      assert.equal(ok.status, 200, `request ${i}`);
+      await ok.arrayBuffer();
+    }
+  });
+
   await t.test('still healthy, no write from a smuggled body', async () => {
     const res = await fetch(`${srv.url}/healthz`);
     assert.equal(res.status, 200);
