@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "assets.h"
+#include "db.h"
 #include "http.h"
 #include "import.h"
 #include "mime.h"
@@ -69,6 +70,7 @@ static int send_head(struct http_request *req, int status, const char *type, lon
 		return -1;
 	}
 	req->status = status;
+	db_wait_reads(req->srv->db); /* see http_send */
 	return mg_write(req->conn, head, (size_t)n) == n ? 0 : -1;
 }
 

@@ -13,13 +13,21 @@
  *   waits on its own semaphore          BEGIN IMMEDIATE
  *                                       for each job: SAVEPOINT; fn(); RELEASE
  *                                         (or ROLLBACK TO on the job's error)
- *                                       COMMIT  (WAL + synchronous=FULL: fsync)
+ *                                       COMMIT  (writes the WAL, no fsync)
+ *                                       hand the batch to the syncer
+ *                                       ... and on to the next batch
+ *                                    syncer thread (db_sync.c)
+ *                                    -------------
+ *                                       fdatasync the WAL
  *   wakes with fn's result   <-- post - each job's semaphore
  *
  * While one batch commits, new jobs queue up and form the next batch, so
- * under load many requests share one fsync (group commit), and a request is
- * answered only after its data is on disk. A job that fails is rolled back
- * alone through its savepoint; a failed COMMIT fails every job in the batch.
+ * under load many requests share one fsync (group commit), and while the
+ * disk syncs one batch the writer already runs the next. A request is
+ * answered only after its data is on disk; readers may see a commit
+ * before that, so a thread that read waits for the sync before it answers
+ * anyone (db_wait_reads). A job that fails is rolled back alone through
+ * its savepoint; a failed COMMIT fails every job in the batch.
  * Jobs must only run SQL: parsing and validation happen before db_write().
  *
  * Checkpoints (copying the WAL back into the database file) never run
@@ -54,6 +62,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db_sync.h"
 #include "db_vfs.h"
 #include "log.h"
 #include "migrations.h"
@@ -116,6 +125,7 @@ struct db_conn {
 };
 
 struct db_job {
+	struct db_sync_item batch; /* the first job of a batch stands for it */
 	db_write_fn fn;
 	void *arg;
 	int rc;
@@ -126,6 +136,7 @@ struct db_job {
 struct db {
 	struct db_conn writer;
 	pthread_t writer_thread;
+	struct db_sync *sync;      /* makes the writer's commits durable */
 	pthread_mutex_t qlock;
 	pthread_cond_t qcond;
 	struct db_job *qhead, *qtail;
@@ -567,10 +578,23 @@ static void notice_outside_writes(struct db_conn *w)
 		sqlite3_reset(st);
 }
 
+/* Syncer thread: the WAL is synced past batch (or failed to be). */
+static void release_batch(struct db_sync_item *item, int ok)
+{
+	struct db_job *next;
+	for (struct db_job *j = (struct db_job *)item; j; j = next) {
+		next = j->next; /* j lives on the waiter's stack: read before posting */
+		if (!ok && j->rc == 0)
+			j->rc = DB_ERROR;
+		sem_post(&j->done);
+	}
+}
+
 static void run_batch(struct db *db, struct db_job *batch)
 {
 	struct db_conn *w = &db->writer;
-	int begun = control(w, "BEGIN IMMEDIATE") == DB_OK;
+	/* After a failed sync nothing more is taken: it might not last. */
+	int begun = !db_sync_failed(db->sync) && control(w, "BEGIN IMMEDIATE") == DB_OK;
 	if (begun)
 		notice_outside_writes(w);
 	int any_ok = 0;
@@ -590,6 +614,8 @@ static void run_batch(struct db *db, struct db_job *batch)
 		(void)control(w, "RELEASE job");
 	}
 	if (begun) {
+		if (any_ok)
+			db_sync_commit_begins(db->sync);
 		if (control(w, any_ok ? "COMMIT" : "ROLLBACK") != DB_OK) {
 			log_event(LOG_ERROR, "db_commit_failed", "error=\"%s\"", sqlite3_errmsg(w->h));
 			(void)control(w, "ROLLBACK");
@@ -606,11 +632,7 @@ static void run_batch(struct db *db, struct db_job *batch)
 	/* Counted before anyone wakes, so a waiter sees its own job counted. */
 	__atomic_add_fetch(&db->commits, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&db->jobs, n, __ATOMIC_RELAXED);
-	struct db_job *next;
-	for (struct db_job *j = batch; j; j = next) {
-		next = j->next; /* j lives on the waiter's stack: read before posting */
-		sem_post(&j->done);
-	}
+	db_sync_hand_over(db->sync, &batch->batch);
 }
 
 /* ---- the checkpointer ---- */
@@ -748,6 +770,8 @@ static void run_idle_job(struct db *db)
 	pthread_mutex_lock(&db->wlock);
 	run_batch(db, &job);
 	pthread_mutex_unlock(&db->wlock);
+	while (sem_wait(&job.done) != 0 && errno == EINTR)
+		; /* the syncer answers it */
 	if (job.rc != DB_OK)
 		log_event(LOG_WARN, "db_idle_job_failed", "rc=%d", job.rc);
 	sem_destroy(&job.done);
@@ -782,6 +806,7 @@ static void *writer_main(void *arg)
 {
 	struct db *db = arg;
 	pthread_setname_np(pthread_self(), "vern-writer");
+	db_vfs_defer_sync(1); /* the syncer makes commits durable */
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), WRITER_NICE) != 0)
 		log_event(LOG_DEBUG, "db_writer_priority", "nice=0 error=\"%s\"", strerror(errno));
 	int idle_checkpointed = 1, idle_job_due = 0;
@@ -973,12 +998,24 @@ void db_reader_put(struct db *db, struct db_conn *c)
 	if (!c)
 		return;
 	conn_reset_all(c); /* ends the read transaction so checkpoints can run */
+	db_sync_note_read(db->sync);
 	pthread_mutex_lock(&db->rlock);
 	c->next_free = db->free_readers;
 	db->free_readers = c;
 	if (db->ticket_served != db->ticket_next)
 		pthread_cond_broadcast(&db->rcond);
 	pthread_mutex_unlock(&db->rlock);
+}
+
+void db_wait_reads(struct db *db)
+{
+	if (db)
+		db_sync_wait_reads(db->sync);
+}
+
+void db_hold_syncs(struct db *db, int on)
+{
+	db_sync_hold(db->sync, on);
 }
 
 int db_ping(struct db *db)
@@ -1073,6 +1110,9 @@ int db_open(struct db **out, const char *path, const struct db_options *opt,
 	db->free_readers = &db->readers[0];
 	if (start_checkpointer(db, err, errsize) != 0)
 		goto fail;
+	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db->writer.h, "main"));
+	if (!wal || !(db->sync = db_sync_start(wal, release_batch, err, errsize)))
+		goto fail;
 	if (pthread_create(&db->writer_thread, NULL, writer_main, db) != 0) {
 		snprintf(err, errsize, "cannot start the writer thread");
 		goto fail;
@@ -1080,6 +1120,7 @@ int db_open(struct db **out, const char *path, const struct db_options *opt,
 	*out = db;
 	return 0;
 fail:
+	db_sync_stop(db->sync);
 	stop_checkpointer(db);
 	for (int i = 0; db->readers && i < db->nreaders; i++)
 		conn_close(&db->readers[i]);
@@ -1099,6 +1140,7 @@ void db_close(struct db *db)
 	pthread_cond_signal(&db->qcond);
 	pthread_mutex_unlock(&db->qlock);
 	pthread_join(db->writer_thread, NULL);
+	db_sync_stop(db->sync); /* the last batches are synced and answered */
 	stop_checkpointer(db);
 	for (int i = 0; i < db->nreaders; i++)
 		conn_close(&db->readers[i]);
@@ -1130,6 +1172,7 @@ void db_get_stats(struct db *db, struct db_stats *out)
 	out->commits = __atomic_load_n(&db->commits, __ATOMIC_RELAXED);
 	out->jobs = __atomic_load_n(&db->jobs, __ATOMIC_RELAXED);
 	out->checkpoints = __atomic_load_n(&db->checkpoints, __ATOMIC_RELAXED);
+	db_sync_counts(db->sync, &out->commits_begun, &out->commits_durable, &out->syncs);
 }
 
 /* ---- backup ---- */

@@ -87,6 +87,17 @@ int db_meta_set_int(struct db_conn *c, const char *key, long long v);
 struct db_conn *db_reader_get(struct db *db);
 void db_reader_put(struct db *db, struct db_conn *c);
 
+/* Before the calling thread answers anyone (an HTTP response, an email)
+ * with what it read: waits until every commit it may have read is
+ * durable. A reader can see a commit while the disk still syncs it (see
+ * db_sync.h); this is at most one sync, and nothing when no write is
+ * under way. Safe on NULL. */
+void db_wait_reads(struct db *db);
+
+/* Tests: on, commits stay unsynced (visible, not durable, their writers
+ * unanswered) until called with off. */
+void db_hold_syncs(struct db *db, int on);
+
 /* The cached prepared statement for sql on c, reset and with bindings
  * cleared, or NULL (error logged). The cache is keyed by the text (a
  * literal is found by its address first), so SQL built at run time from a
@@ -151,6 +162,7 @@ struct db_stats {
 	unsigned long long commits;
 	unsigned long long jobs;
 	unsigned long long checkpoints; /* PASSIVE checkpoints run */
+	unsigned long long commits_begun, commits_durable, syncs; /* see db_sync.h */
 };
 void db_get_stats(struct db *db, struct db_stats *out);
 

@@ -17,7 +17,11 @@
  * reach the file before a commit makes them visible: Vern's writer commits
  * with synchronous=FULL, which syncs (and so flushes) the WAL before SQLite
  * publishes the new frames in the WAL index. A commit without a sync
- * (db_write_now) turns gathering off for its thread while it runs. */
+ * (db_write_now) turns gathering off for its thread while it runs.
+ *
+ * The writer thread's WAL syncs are deferred (db_vfs_defer_sync): its
+ * COMMIT flushes what is gathered, so readers find the frames in the
+ * file, and the syncer thread (db_sync.c) makes them durable. */
 #include "db_vfs.h"
 
 #include <pthread.h>
@@ -32,7 +36,8 @@
 struct gfile {
 	sqlite3_file base;    /* our methods */
 	sqlite3_file *real;   /* the system VFS's file, allocated right after us */
-	int gather;           /* a WAL or main database file: gather its writes */
+	int gather;           /* gather its writes (a WAL file) */
+	int wal;              /* a WAL file */
 	char *buf;
 	size_t len, cap;
 	sqlite3_int64 off;    /* file offset of buf[0] */
@@ -41,10 +46,16 @@ struct gfile {
 static sqlite3_vfs gvfs;
 static sqlite3_io_methods gmethods;
 static __thread int write_through; /* see db_vfs_write_through */
+static __thread int defer_sync;    /* see db_vfs_defer_sync */
 
 void db_vfs_write_through(int on)
 {
 	write_through = on;
+}
+
+void db_vfs_defer_sync(int on)
+{
+	defer_sync = on;
 }
 
 static int flush(struct gfile *f)
@@ -120,7 +131,9 @@ static int g_sync(sqlite3_file *p, int flags)
 {
 	struct gfile *f = (struct gfile *)p;
 	int rc = flush(f);
-	return rc != SQLITE_OK ? rc : f->real->pMethods->xSync(f->real, flags);
+	if (rc != SQLITE_OK || (defer_sync && f->wal))
+		return rc;
+	return f->real->pMethods->xSync(f->real, flags);
 }
 
 static int g_file_size(sqlite3_file *p, sqlite3_int64 *size)
@@ -222,7 +235,8 @@ static int g_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *p, int 
 		f->base.pMethods = NULL; /* SQLite will not close what did not open */
 		return rc;
 	}
-	f->gather = (flags & SQLITE_OPEN_WAL) != 0;
+	f->wal = (flags & SQLITE_OPEN_WAL) != 0;
+	f->gather = f->wal;
 	f->base.pMethods = &gmethods;
 	return SQLITE_OK;
 }

@@ -17,4 +17,9 @@ int db_vfs_register(void);
  * otherwise flushes the WAL before other connections may read it). */
 void db_vfs_write_through(int on);
 
+/* on: a sync of a WAL file asked for by the calling thread (the writer,
+ * at COMMIT) only writes out what is gathered; the syncer makes it
+ * durable afterwards (see db_sync.h). */
+void db_vfs_defer_sync(int on);
+
 #endif

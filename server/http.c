@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "db.h"
 #include "log.h"
 #include "routes.h"
 #include "server.h"
@@ -85,6 +86,7 @@ void http_send(struct http_request *req, int status, const char *content_type,
 	req->status = status;
 	if (req->closes)
 		mg_disable_keep_alive(req->conn);
+	db_wait_reads(req->srv ? req->srv->db : NULL); /* nothing said is undone by a power cut */
 	int send_body = req->method != HTTP_HEAD && len > 0;
 	/* One write for small responses: header and body in one segment. */
 	if (send_body && (size_t)n + len <= 16384) {

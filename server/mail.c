@@ -189,6 +189,7 @@ static void deliver(struct mail *m, struct smtp_client *client, const struct com
 	}
 	struct sent_job j = { m, id };
 	int reached_end = 0;
+	db_wait_reads(srv->db); /* what the email says is on disk */
 	enum smtp_result res = smtp_send(client, r.to_addr, msg, len, commit_sent, &j, &reached_end, err, sizeof err);
 	free(msg);
 	now = session_now_ms();

@@ -1,8 +1,10 @@
 /* test_db.c: storage (server/db.c): migrations, group commit, rollback of a
  * failing job, readers, backup, the statement cache with built SQL, the
  * epoch writer-side caches watch, checkpoints off the writer and the WAL
- * reused, gathered WAL writes read back intact, the idle job, and state
- * shared between threads (db_shared) made once. */
+ * reused, gathered WAL writes read back intact, the idle job, state
+ * shared between threads (db_shared) made once, and commits made durable
+ * by the syncer: a writer is answered, and a reader may answer, only after
+ * the sync. */
 #include <dirent.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -472,6 +474,82 @@ static void test_shared_state(void)
 	CHECK(shared_destroyed == 1);
 }
 
+struct durable_arg {
+	struct db *db;
+	int read, done; /* atomic */
+	long seen;
+};
+
+static void *write_one(void *arg)
+{
+	struct durable_arg *a = arg;
+	long v = 77;
+	CHECK(db_write(a->db, insert, &v) == DB_OK);
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *read_then_answer(void *arg)
+{
+	struct durable_arg *a = arg;
+	a->seen = count_rows(a->db);
+	__atomic_store_n(&a->read, 1, __ATOMIC_RELEASE);
+	db_wait_reads(a->db);
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *answer_without_reading(void *arg)
+{
+	struct durable_arg *a = arg;
+	db_wait_reads(a->db);
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void test_durable_before_answers(void)
+{
+	struct db *db = open_temp();
+	CHECK(db != NULL);
+	if (!db)
+		return;
+	long before = count_rows(db);
+	db_hold_syncs(db, 1);
+	struct durable_arg w = { db, 0, 0, 0 }, r = { db, 0, 0, 0 }, quiet = { db, 0, 0, 0 };
+	pthread_t tw, tr, tq;
+	pthread_create(&tw, NULL, write_one, &w);
+	/* The commit becomes visible while its sync is held... */
+	long n = before;
+	for (int i = 0; i < 500 && n == before; i++) {
+		usleep(2000);
+		n = count_rows(db);
+	}
+	CHECK(n == before + 1);
+	pthread_create(&tr, NULL, read_then_answer, &r);
+	pthread_create(&tq, NULL, answer_without_reading, &quiet);
+	pthread_join(tq, NULL);
+	for (int i = 0; i < 5000 && !__atomic_load_n(&r.read, __ATOMIC_ACQUIRE); i++)
+		usleep(2000);
+	CHECK(r.read);
+	usleep(100 * 1000);
+	/* ... but neither its writer nor a reader that saw it is answered. */
+	CHECK(!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE));
+	CHECK(!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE));
+	CHECK(quiet.done); /* read nothing: waits for nothing */
+	struct db_stats st;
+	db_get_stats(db, &st);
+	CHECK(st.commits_durable < st.commits_begun);
+	db_hold_syncs(db, 0);
+	pthread_join(tw, NULL);
+	pthread_join(tr, NULL);
+	CHECK(w.done && r.done);
+	CHECK(r.seen == before + 1);
+	db_get_stats(db, &st);
+	CHECK(st.commits_durable == st.commits_begun);
+	CHECK(st.syncs >= 1);
+	db_close(db);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/vern-unit-XXXXXX");
@@ -490,6 +568,7 @@ int main(void)
 	UNIT_RUN(test_idle_job);
 	UNIT_RUN(test_writer_priority);
 	UNIT_RUN(test_shared_state);
+	UNIT_RUN(test_durable_before_answers);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
