@@ -963,6 +963,7 @@ static int open_reader(struct db *db, int i)
 
 struct db_conn *db_reader_get(struct db *db)
 {
+	db_sync_read_begins(db->sync);
 	pthread_mutex_lock(&db->rlock);
 	unsigned long long ticket = db->ticket_next++;
 	for (;;) {
@@ -998,7 +999,7 @@ void db_reader_put(struct db *db, struct db_conn *c)
 	if (!c)
 		return;
 	conn_reset_all(c); /* ends the read transaction so checkpoints can run */
-	db_sync_note_read(db->sync);
+	db_sync_read_ends(db->sync);
 	pthread_mutex_lock(&db->rlock);
 	c->next_free = db->free_readers;
 	db->free_readers = c;

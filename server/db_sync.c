@@ -19,6 +19,7 @@
 #define SYNC_NICE (-10)
 
 struct db_sync {
+	unsigned long long id;        /* tells this syncer from one freed at the same address */
 	char *wal_path;
 	int fd;                       /* the WAL, opened at the first sync */
 	void (*release)(struct db_sync_item *batch, int ok);
@@ -36,9 +37,13 @@ struct db_sync {
 	int stop;
 };
 
-/* What this thread read last, and how many commits had begun by then. */
-static __thread struct db_sync *read_from;
+static unsigned long long next_id = 1; /* atomic */
+
+/* The syncer this thread read from last, how many commits had begun when
+ * it gave the reader back, and the readers it holds now. */
+static __thread unsigned long long read_from;
 static __thread unsigned long long read_need;
+static __thread int readers_held;
 
 /* The directory entry of a WAL file created since the last start must be
  * durable too. */
@@ -128,6 +133,7 @@ struct db_sync *db_sync_start(const char *wal_path,
 		snprintf(err, errsize, "out of memory");
 		return NULL;
 	}
+	s->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
 	s->fd = -1;
 	s->release = release;
 	pthread_mutex_init(&s->lock, NULL);
@@ -195,18 +201,32 @@ int db_sync_failed(struct db_sync *s)
 	return __atomic_load_n(&s->failed, __ATOMIC_ACQUIRE);
 }
 
-void db_sync_note_read(struct db_sync *s)
+void db_sync_read_begins(struct db_sync *s)
 {
-	read_from = s;
+	if (read_from != s->id) {
+		read_from = s->id;
+		read_need = 0;
+		readers_held = 0;
+	}
+	readers_held++;
+}
+
+void db_sync_read_ends(struct db_sync *s)
+{
+	if (read_from != s->id)
+		return;
+	if (readers_held > 0)
+		readers_held--;
 	read_need = __atomic_load_n(&s->begun, __ATOMIC_SEQ_CST);
 }
 
 void db_sync_wait_reads(struct db_sync *s)
 {
-	if (!s || read_from != s)
+	if (!s || read_from != s->id)
 		return;
-	unsigned long long need = read_need;
-	read_from = NULL;
+	/* a reader still held may have read anything begun until now */
+	unsigned long long need = readers_held ? __atomic_load_n(&s->begun, __ATOMIC_SEQ_CST)
+					       : read_need;
 	if (__atomic_load_n(&s->durable, __ATOMIC_ACQUIRE) >= need)
 		return;
 	pthread_mutex_lock(&s->lock);

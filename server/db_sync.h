@@ -51,12 +51,15 @@ void db_sync_hand_over(struct db_sync *s, struct db_sync_item *batch);
  * the writer takes no more work. */
 int db_sync_failed(struct db_sync *s);
 
-/* Reader side, as a reader connection is given back: the calling thread
- * may have read every commit begun so far. */
-void db_sync_note_read(struct db_sync *s);
+/* Reader side: a reader connection is taken, and given back (when the
+ * calling thread may have read every commit begun so far). A thread's
+ * reads are tracked for one database at a time: the one it read last. */
+void db_sync_read_begins(struct db_sync *s);
+void db_sync_read_ends(struct db_sync *s);
 
-/* Waits until everything the calling thread noted reading from s is
- * durable. Safe on NULL. */
+/* Waits until everything the calling thread may have read from s is
+ * durable: what had begun when it gave its last reader back, or, while it
+ * still holds one, everything begun so far. Safe on NULL. */
 void db_sync_wait_reads(struct db_sync *s);
 
 /* Tests: on, the syncer syncs nothing (so commits stay visible but not

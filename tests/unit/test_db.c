@@ -499,6 +499,20 @@ static void *read_then_answer(void *arg)
 	return NULL;
 }
 
+static void *answer_holding_reader(void *arg)
+{
+	struct durable_arg *a = arg;
+	struct db_conn *c = db_reader_get(a->db);
+	sqlite3_stmt *st = db_stmt(c, "SELECT count(*) FROM test_writes WHERE seq = 77");
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		a->seen = sqlite3_column_int64(st, 0);
+	__atomic_store_n(&a->read, 1, __ATOMIC_RELEASE);
+	db_wait_reads(a->db); /* the reader is still held */
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	db_reader_put(a->db, c);
+	return NULL;
+}
+
 static void *answer_without_reading(void *arg)
 {
 	struct durable_arg *a = arg;
@@ -516,7 +530,8 @@ static void test_durable_before_answers(void)
 	long before = count_rows(db);
 	db_hold_syncs(db, 1);
 	struct durable_arg w = { db, 0, 0, 0 }, r = { db, 0, 0, 0 }, quiet = { db, 0, 0, 0 };
-	pthread_t tw, tr, tq;
+	struct durable_arg h = { db, 0, 0, 0 };
+	pthread_t tw, tr, tq, th;
 	pthread_create(&tw, NULL, write_one, &w);
 	/* The commit becomes visible while its sync is held... */
 	long n = before;
@@ -526,15 +541,19 @@ static void test_durable_before_answers(void)
 	}
 	CHECK(n == before + 1);
 	pthread_create(&tr, NULL, read_then_answer, &r);
+	pthread_create(&th, NULL, answer_holding_reader, &h);
 	pthread_create(&tq, NULL, answer_without_reading, &quiet);
 	pthread_join(tq, NULL);
-	for (int i = 0; i < 5000 && !__atomic_load_n(&r.read, __ATOMIC_ACQUIRE); i++)
+	for (int i = 0; i < 5000 && !(__atomic_load_n(&r.read, __ATOMIC_ACQUIRE) &&
+				      __atomic_load_n(&h.read, __ATOMIC_ACQUIRE)); i++)
 		usleep(2000);
-	CHECK(r.read);
+	CHECK(r.read && h.read);
 	usleep(100 * 1000);
-	/* ... but neither its writer nor a reader that saw it is answered. */
+	/* ... but neither its writer nor a reader that saw it is answered,
+	 * whether it gave its reader back or still holds it. */
 	CHECK(!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE));
 	CHECK(!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE));
+	CHECK(!__atomic_load_n(&h.done, __ATOMIC_ACQUIRE));
 	CHECK(quiet.done); /* read nothing: waits for nothing */
 	struct db_stats st;
 	db_get_stats(db, &st);
@@ -542,11 +561,30 @@ static void test_durable_before_answers(void)
 	db_hold_syncs(db, 0);
 	pthread_join(tw, NULL);
 	pthread_join(tr, NULL);
-	CHECK(w.done && r.done);
-	CHECK(r.seen == before + 1);
+	pthread_join(th, NULL);
+	CHECK(w.done && r.done && h.done);
+	CHECK(r.seen == before + 1 && h.seen >= 1);
 	db_get_stats(db, &st);
 	CHECK(st.commits_durable == st.commits_begun);
 	CHECK(st.syncs >= 1);
+	db_close(db);
+
+	/* What this thread read from the closed database does not hold up
+	 * answers about the next one (even at the same address). */
+	db = open_temp();
+	CHECK(db != NULL);
+	if (!db)
+		return;
+	db_hold_syncs(db, 1);
+	struct durable_arg w2 = { db, 0, 0, 0 };
+	pthread_t tw2;
+	pthread_create(&tw2, NULL, write_one, &w2);
+	usleep(50 * 1000);
+	db_wait_reads(db); /* read nothing from this one: returns at once */
+	CHECK(!__atomic_load_n(&w2.done, __ATOMIC_ACQUIRE));
+	db_hold_syncs(db, 0);
+	pthread_join(tw2, NULL);
+	CHECK(w2.done);
 	db_close(db);
 }
 
