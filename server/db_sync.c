@@ -16,7 +16,7 @@
 #include "log.h"
 
 /* Like the writer's: every write waits for this thread too. */
-#define SYNC_NICE (-10)
+#define SYNC_NICE (-20)
 
 struct db_sync {
 	unsigned long long id;        /* tells this syncer from one freed at the same address */

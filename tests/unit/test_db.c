@@ -429,7 +429,7 @@ static void test_writer_priority(void)
 	if (may)
 		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 0);
 	printf("# writer nice %d (may raise: %d)\n", nice, may);
-	CHECK(nice == (may ? -10 : 0));
+	CHECK(nice == (may ? -20 : 0));
 	db_close(db);
 }
 
