@@ -42,6 +42,11 @@ static struct way *set_of(const struct lrs_cache *c, uint64_t h)
 	return &c->ways[(h & c->set_mask) * WAYS];
 }
 
+void lrs_cache_prefetch(const struct lrs_cache *c, uint64_t h)
+{
+	__builtin_prefetch(set_of(c, h));
+}
+
 struct lrs_cache *lrs_cache_new(unsigned bits)
 {
 	if (bits < 2)

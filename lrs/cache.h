@@ -38,6 +38,10 @@ int lrs_cache_put(struct lrs_cache *c, int kind, const char *key, long long id, 
 /* The hash of (kind, key) that places it (never 0), and get and put with
  * it given, for callers that spread keys over several caches by hash. */
 uint64_t lrs_cache_hash(int kind, const char *key);
+/* Starts loading the table line a lookup of hash reads (no lock needed:
+ * the table itself never moves), so several lookups overlap their waits
+ * for memory. */
+void lrs_cache_prefetch(const struct lrs_cache *c, uint64_t hash);
 const struct lrs_cache_entry *lrs_cache_get_hashed(struct lrs_cache *c, uint64_t hash, int kind,
 						   const char *key);
 int lrs_cache_put_hashed(struct lrs_cache *c, uint64_t hash, int kind, const char *key, long long id,

@@ -107,11 +107,22 @@ void lrs_terms_prefind(struct db *db, struct lrs_extract *ex)
 	if (!t)
 		return;
 	unsigned long epoch = __atomic_load_n(&t->epoch, __ATOMIC_SEQ_CST);
+	/* hashes first, with their table lines on the way, then the lookups */
+	uint64_t hashes[32];
+	size_t n = ex->nrows < 32 ? ex->nrows : 32;
+	for (size_t i = 0; i < n; i++) {
+		const struct lrs_index_row *r = &ex->rows[i];
+		if (r->kind == LRS_IX_REGISTRATION)
+			continue;
+		hashes[i] = lrs_cache_hash(r->kind, r->value);
+		lrs_cache_prefetch(t->map[shard_of(hashes[i])], hashes[i]);
+	}
 	for (size_t i = 0; i < ex->nrows; i++) {
 		struct lrs_index_row *r = &ex->rows[i];
 		r->term = 0;
 		if (r->kind != LRS_IX_REGISTRATION)
-			(void)share_get(t, lrs_cache_hash(r->kind, r->value), r->kind, r->value, &r->term);
+			(void)share_get(t, i < n ? hashes[i] : lrs_cache_hash(r->kind, r->value),
+					r->kind, r->value, &r->term);
 	}
 	ex->terms_epoch = epoch + 1;
 }
