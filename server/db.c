@@ -36,8 +36,9 @@
  * each time the WAL has grown by CHECKPOINT_FRAMES pages. A
  * PASSIVE checkpoint waits for no one, so the writer keeps committing while
  * it runs (and when writes pause for IDLE_CHECKPOINT_MS, one more pass
- * empties the WAL); durability is unchanged (the WAL is fsynced at every COMMIT, and
- * the checkpoint fsyncs the database before the WAL is reused).
+ * empties the WAL); durability is unchanged (the syncer fsyncs the WAL
+ * after every COMMIT, a checkpoint fsyncs the WAL before it copies frames
+ * that may not be synced yet, and the database before the WAL is reused).
  *
  * Reads use a pool of separate connections (WAL lets them read a consistent
  * snapshot while the writer commits), opened on demand up to the configured

@@ -36,8 +36,7 @@
 struct gfile {
 	sqlite3_file base;    /* our methods */
 	sqlite3_file *real;   /* the system VFS's file, allocated right after us */
-	int gather;           /* gather its writes (a WAL file) */
-	int wal;              /* a WAL file */
+	int wal;              /* a WAL file: its writes are gathered */
 	char *buf;
 	size_t len, cap;
 	sqlite3_int64 off;    /* file offset of buf[0] */
@@ -91,7 +90,7 @@ static int g_read(sqlite3_file *p, void *out, int n, sqlite3_int64 off)
 static int g_write(sqlite3_file *p, const void *data, int n, sqlite3_int64 off)
 {
 	struct gfile *f = (struct gfile *)p;
-	if (!f->gather || n <= 0 || write_through) {
+	if (!f->wal || n <= 0 || write_through) {
 		int rc = flush(f);
 		return rc != SQLITE_OK ? rc : f->real->pMethods->xWrite(f->real, data, n, off);
 	}
@@ -236,7 +235,6 @@ static int g_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *p, int 
 		return rc;
 	}
 	f->wal = (flags & SQLITE_OPEN_WAL) != 0;
-	f->gather = f->wal;
 	f->base.pMethods = &gmethods;
 	return SQLITE_OK;
 }
