@@ -53,15 +53,15 @@ static void pass_free(struct pass *p)
 	lrs_key_queue_free(&p->regs);
 }
 
-/* Reads the lists of up to PASS_STATEMENTS statements after seq from. */
-static int pass_read(struct db_conn *c, long long from, struct pass *p)
+/* Adds the lists of up to limit statements after seq from to p. */
+static int pass_read(struct db_conn *c, long long from, struct pass *p, size_t limit)
 {
 	sqlite3_stmt *st = db_stmt(c, "SELECT seq, index_keys, registration FROM statements "
 				      "WHERE seq > ? ORDER BY seq LIMIT ?");
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int(st, 2, PASS_STATEMENTS);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long seq = sqlite3_column_int64(st, 0);
@@ -101,7 +101,9 @@ static int pass_write(struct db_conn *c, const struct pass *p, size_t keys_from,
  * A bulk pass is sorted once and then written a part at a time, each part
  * in the transaction of a later batch, in key order: the pages of one key
  * range are written by one part, as if the pass were written at once, and
- * no batch waits for the whole pass. The mark moves when the last part is
+ * no batch waits for the whole pass. It is read in parts too (reading the
+ * lists of 65,536 statements takes about 100 ms), by the batches before.
+ * The mark moves when the last part is
  * written. The pass lives in the writer's memory only: a rollback (which
  * may have taken back a part) drops it, and the next catch-up writes
  * everything after the mark again (rows already there are kept). */
@@ -110,11 +112,15 @@ static int pass_write(struct db_conn *c, const struct pass *p, size_t keys_from,
  * again arrive, so the next pass starts with a full backlog. */
 #define PART_SHARE 2
 
+/* Statements a batch reads into a pass being read. */
+#define READ_PART (LRS_INDEX_BULK / 4)
+
 struct pending {
 	int active;
+	int reading;             /* the pass is still being read */
 	struct pass p;
 	size_t keys_at, regs_at; /* written so far */
-	unsigned long epoch;     /* db_conn_epoch when last written */
+	unsigned long epoch;     /* db_conn_epoch when last read or written */
 };
 
 static const char pending_key[] = "lrs_index_pending";
@@ -180,14 +186,37 @@ static int pending_write(struct db_conn *c, struct pending *pd, size_t share)
 	return rc;
 }
 
-/* Writes what is left of a pending pass, so the mark is where the pass
- * ends. */
+/* Reads the next part of a pass being read (all that is left of it when
+ * all is set), then sorts it once it is whole. */
+static int pending_read(struct db_conn *c, struct pending *pd, int all)
+{
+	size_t room = PASS_STATEMENTS - pd->p.statements;
+	size_t want = all || room < READ_PART ? room : READ_PART;
+	size_t had = pd->p.statements;
+	int rc = want ? pass_read(c, pd->p.last, &pd->p, want) : DB_OK;
+	if (rc != DB_OK) {
+		pending_drop(pd);
+		return rc;
+	}
+	pd->epoch = db_conn_epoch(c);
+	if (pd->p.statements - had == want && pd->p.statements < LRS_INDEX_BULK && !all)
+		return DB_OK; /* more to read, in the next batch */
+	pass_sort(&pd->p);
+	pd->reading = 0;
+	return DB_OK;
+}
+
+/* Writes what is left of a pending pass (reading the rest of it first),
+ * so the mark is where the pass ends. */
 static int pending_finish(struct db_conn *c)
 {
 	struct pending *pd = pending_of(c);
 	if (!pd)
 		return DB_ERROR;
-	return pd->active ? pending_write(c, pd, 0) : DB_OK;
+	if (!pd->active)
+		return DB_OK;
+	int rc = pd->reading ? pending_read(c, pd, 1) : DB_OK;
+	return rc == DB_OK && pd->active ? pending_write(c, pd, 0) : rc;
 }
 
 /* Indexes every statement after seq from; the mark ends at the last one
@@ -198,7 +227,7 @@ static int catch_up_from(struct db_conn *c, long long from, long long through)
 	for (;;) {
 		struct pass p;
 		memset(&p, 0, sizeof(p));
-		rc = pass_read(c, from, &p);
+		rc = pass_read(c, from, &p, PASS_STATEMENTS);
 		if (rc == DB_OK && p.statements > 0) {
 			pass_sort(&p);
 			rc = pass_write(c, &p, 0, p.keys.n, 0, p.regs.n);
@@ -224,21 +253,16 @@ int lrs_index_catch_up(struct db_conn *c)
 	return rc == DB_OK ? catch_up_from(c, through, through) : rc;
 }
 
-/* Reads and sorts the statements after the mark into a pending pass and
- * writes its first part. */
-static int pending_start(struct db_conn *c, struct pending *pd, long long mark, size_t share)
+/* Starts a pending pass at the mark: reads its first part. */
+static int pending_start(struct db_conn *c, struct pending *pd, long long mark)
 {
-	memset(&pd->p, 0, sizeof(pd->p));
-	int rc = pass_read(c, mark, &pd->p);
-	if (rc != DB_OK || pd->p.statements == 0) {
-		pass_free(&pd->p);
-		memset(pd, 0, sizeof(*pd));
-		return rc;
-	}
-	pass_sort(&pd->p);
-	pd->active = 1;
-	pd->keys_at = pd->regs_at = 0;
-	return pending_write(c, pd, share);
+	memset(pd, 0, sizeof(*pd));
+	pd->p.last = mark;
+	pd->active = pd->reading = 1;
+	int rc = pending_read(c, pd, 0);
+	if (rc == DB_OK && pd->p.statements == 0)
+		pending_drop(pd);
+	return rc;
 }
 
 int lrs_index_after_store(struct db_conn *c, long long through, long long before, size_t n)
@@ -255,7 +279,7 @@ int lrs_index_after_store(struct db_conn *c, long long through, long long before
 	}
 	size_t share = PART_SHARE * n;
 	if (pd->active) {
-		int rc = pending_write(c, pd, share);
+		int rc = pd->reading ? pending_read(c, pd, 0) : pending_write(c, pd, share);
 		if (rc == DB_OK && pd->active)
 			db_want_idle_job(c); /* the rest when writes pause */
 		return rc;
@@ -268,7 +292,7 @@ int lrs_index_after_store(struct db_conn *c, long long through, long long before
 	if (through >= before && n <= SMALL_BATCH && !db_jobs_waiting(c))
 		return catch_up_from(c, mark, mark);
 	if (last - mark >= LRS_INDEX_BULK) {
-		rc = pending_start(c, pd, mark, share);
+		rc = pending_start(c, pd, mark);
 		if (rc != DB_OK || !pd->active)
 			return rc;
 	}

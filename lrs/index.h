@@ -12,11 +12,11 @@
  *     (lrs_index_ensure, lrs_index_catch_up),
  *   - when writes pause (the writer's idle job, lrs_index_idle),
  *   - when LRS_INDEX_BULK statements are waiting: the batch that stores
- *     the last of them reads and sorts their rows, and writes the first
- *     part of them; each batch after it writes the next part (the rows of
- *     twice as many statements as it stored), in key order, until the
- *     pass is written and the mark moves (so no batch waits for a whole
- *     pass),
+ *     the last of them and the batches after it read their lists, a
+ *     quarter each, and sort the rows; each batch after that writes the
+ *     next part (the rows of twice as many statements as it stored), in
+ *     key order, until the pass is written and the mark moves (so no
+ *     batch waits for a whole pass),
  *   - at once when a small batch is stored on a quiet writer (nothing
  *     else queued, nothing waiting), so light traffic is indexed as it is
  *     stored.
@@ -36,7 +36,8 @@ struct server;
  * page once for four times as many rows (measured at batch ingest: 3,860
  * bytes written per statement instead of 5,800, and 49,000 statements/s
  * instead of 41,000). A filtered query under such load waits for the
- * catch-up either way (p50 126-155 ms in both). */
+ * catch-up either way (p50 126-155 ms in both). Reading the lists of a
+ * whole pass takes about 100 ms, so it is read a quarter per batch. */
 #define LRS_INDEX_BULK 65536
 
 /* The mark (the highest seq whose rows are written; 0 when none) and,

@@ -175,12 +175,20 @@ static long long rows_after_mark(void)
 }
 
 /* Stores batches of 500 until LRS_INDEX_BULK statements wait: the batch
- * that stores the last of them writes the first part of a pass. */
+ * that stores the last of them and the next ones read the pass, a quarter
+ * each, and the batch after that writes its first part. */
 static void fill_backlog(void)
 {
 	long long start = mark();
 	while (max_seq() - start < LRS_INDEX_BULK)
 		CHECK(fixture_store(batch(500)) == 0);
+	int batches = 0;
+	while (rows_after_mark() == 0 && batches < 10) {
+		CHECK(fixture_store(batch(500)) == 0);
+		batches++;
+	}
+	printf("# the pass was read in %d batches\n", batches);
+	CHECK(batches == 4); /* read in the first three of them */
 	CHECK(mark() == start);
 	CHECK(rows_after_mark() > 0);
 }
