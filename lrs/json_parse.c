@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "hex.h"
+#include "json_bytes.h"
 #include "mail_buf.h"
 #include "utf8.h"
 
@@ -202,10 +203,19 @@ static int read_string(struct parser *ps, struct str *s)
 {
 	const unsigned char *begin = ps->p + 1, *q = begin;
 	for (;;) {
+		/* plain ASCII is passed over 8 bytes at a time, then byte by
+		 * byte up to the end of the word that held something else */
+		while (ps->end - q >= 8 && !json_bytes_special(q) && !json_bytes_high(q))
+			q += 8;
+		const unsigned char *word_end = ps->end - q > 8 ? q + 8 : ps->end;
+		while (q < word_end && *q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\')
+			q++;
 		if (q >= ps->end) {
 			fail(ps, q, "premature end of input");
 			return -1;
 		}
+		if (q == word_end)
+			continue;
 		unsigned char c = *q;
 		if (c == '"') {
 			*s = (struct str){ (const char *)begin, (size_t)(q - begin), NULL };
@@ -217,10 +227,6 @@ static int read_string(struct parser *ps, struct str *s)
 		if (c < 0x20) {
 			fail(ps, q, "control character 0x%x in string", c);
 			return -1;
-		}
-		if (c < 0x80) {
-			q++;
-			continue;
 		}
 		size_t n = utf8_seq_len(q, (size_t)(ps->end - q));
 		if (n == 0) {

@@ -13,19 +13,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_bytes.h"
+
 struct out {
 	char *p;
 	size_t len, cap;
 	int failed;
 };
 
-static int reserve(struct out *o, size_t more)
+/* The first buffer: a stored statement's text mostly fits. */
+#define FIRST_CAP 1024
+
+static int grow(struct out *o, size_t more)
 {
 	if (o->failed)
 		return -1;
-	if (o->len + more + 1 <= o->cap)
-		return 0;
-	size_t cap = o->cap ? o->cap : 512;
+	size_t cap = o->cap ? o->cap : FIRST_CAP;
 	while (cap < o->len + more + 1)
 		cap *= 2;
 	char *p = realloc(o->p, cap);
@@ -36,6 +39,15 @@ static int reserve(struct out *o, size_t more)
 	o->p = p;
 	o->cap = cap;
 	return 0;
+}
+
+/* Room for more bytes and the final '\0' (grow() fails from then on once
+ * an allocation has failed, and cap stays what it was). */
+static inline int reserve(struct out *o, size_t more)
+{
+	if (o->len + more + 1 <= o->cap)
+		return 0;
+	return grow(o, more);
 }
 
 static void put(struct out *o, const char *s, size_t n)
@@ -52,15 +64,27 @@ static void put_char(struct out *o, char c)
 		o->p[o->len++] = c;
 }
 
+/* The index of the first byte from i on that JSON text must escape, or
+ * n. */
+static size_t next_to_escape(const char *s, size_t i, size_t n)
+{
+	while (i + 8 <= n && !json_bytes_special(s + i))
+		i += 8;
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == '"' || c == '\\')
+			return i;
+	}
+	return n;
+}
+
 static void put_string(struct out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	put_char(o, '"');
 	size_t run = 0; /* bytes that need no escape, copied in one go */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = next_to_escape(s, 0, n); i < n; i = next_to_escape(s, run, n)) {
 		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
 		put(o, s + run, i - run);
 		run = i + 1;
 		char esc[6] = { '\\', 0 };

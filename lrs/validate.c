@@ -374,9 +374,8 @@ static int only_keys(struct walk *w, const json_t *obj, const char *const *allow
 	const json_t *v;
 	json_object_foreach((json_t *)obj, key, v) {
 		int ok = 0;
-		for (const char *const *a = allowed; *a; a++)
-			if (strcmp(*a, key) == 0)
-				ok = 1;
+		for (const char *const *a = allowed; *a && !ok; a++)
+			ok = strcmp(*a, key) == 0;
 		if (!ok) {
 			size_t l = push_key(w, key);
 			int rc = fail(w, "is not an allowed property here");

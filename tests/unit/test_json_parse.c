@@ -119,6 +119,30 @@ static void depth_limit(void)
 	}
 }
 
+/* Strings are passed over 8 bytes at a time: every byte that ends the fast
+ * path (a quote, an escape, a control character, a UTF-8 sequence, bad
+ * UTF-8, the end of the input) is tried at each offset of two words, and
+ * both parsers must agree on each text. */
+static void string_bytes_at_every_offset(void)
+{
+	const char *pieces[] = { "\\\"", "\\n", "\\u00e6", "\xc3\xb8", "\xf0\x9f\x98\x80",
+				 "\x01", "\x1f", "\x7f", "\xc3", "\xff", "~" };
+	char text[64];
+	for (size_t p = 0; p < sizeof(pieces) / sizeof(pieces[0]); p++)
+		for (int at = 0; at <= 17; at++) {
+			int n = snprintf(text, sizeof(text), "[\"%.*s%s%.*s\"]", at,
+					 "abcdefghijklmnopqrstuvwxyz", pieces[p], 17 - at,
+					 "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+			json_decref(both(text, (size_t)n));
+		}
+	/* an unterminated string ending at each offset */
+	for (int len = 0; len <= 17; len++) {
+		int n = snprintf(text, sizeof(text), "[\"%.*s", len, "abcdefghijklmnopqrstuvwxyz");
+		json_t *v = both(text, (size_t)n);
+		CHECK(v == NULL);
+	}
+}
+
 int main(void)
 {
 	UNIT_RUN(builds_values);
@@ -126,5 +150,6 @@ int main(void)
 	UNIT_RUN(duplicate_in_large_object);
 	UNIT_RUN(says_where);
 	UNIT_RUN(depth_limit);
+	UNIT_RUN(string_bytes_at_every_offset);
 	return unit_done();
 }

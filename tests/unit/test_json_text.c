@@ -84,10 +84,37 @@ static void a_statement_keeps_its_score(void)
 	json_decref(s);
 }
 
+/* Strings are scanned 8 bytes at a time: each byte that must be escaped
+ * (and some that must not) at every offset of two words. */
+static void escapes_at_every_offset(void)
+{
+	const char marks[] = { '"', '\\', '\n', 1, 31, 127, '/', (char)0xc3 };
+	char s[24];
+	for (size_t m = 0; m < sizeof(marks); m++)
+		for (size_t len = 1; len < sizeof(s); len++)
+			for (size_t at = 0; at < len; at++) {
+				for (size_t i = 0; i < len; i++)
+					s[i] = (char)('a' + i);
+				s[at] = marks[m];
+				if (marks[m] == (char)0xc3 && at + 1 < len)
+					s[at + 1] = (char)0xb8; /* "ø" */
+				else if (marks[m] == (char)0xc3)
+					s[at] = 'z';
+				json_t *v = json_stringn_nocheck(s, len);
+				char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+				char *got = lrs_json_dumps(v);
+				CHECK_STR(got, want);
+				free(want);
+				free(got);
+				json_decref(v);
+			}
+}
+
 int main(void)
 {
 	UNIT_RUN(same_as_jansson_without_reals);
 	UNIT_RUN(reals_shortest_and_exact);
 	UNIT_RUN(a_statement_keeps_its_score);
+	UNIT_RUN(escapes_at_every_offset);
 	return unit_done();
 }
