@@ -41,8 +41,9 @@ static int grow(struct out *o, size_t more)
 	return 0;
 }
 
-/* Room for more bytes and the final '\0' (grow() fails from then on once
- * an allocation has failed, and cap stays what it was). */
+/* Room for more bytes and the final '\0'. Once an allocation has failed,
+ * grow() refuses every request; what still fits is written but never
+ * returned (lrs_json_dumps checks failed). */
 static inline int reserve(struct out *o, size_t more)
 {
 	if (o->len + more + 1 <= o->cap)
