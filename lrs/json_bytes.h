@@ -7,6 +7,12 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Whether byte c is one that JSON text cannot hold as it is. */
+static inline int json_byte_special(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\';
+}
+
 /* Nonzero when one of the 8 bytes at s is below 0x20, '"' or '\\'. Bytes
  * of 0x80 and over (UTF-8) never count. Each term is the classic "has a
  * byte below n" test, exact about whether any byte is, so their union

@@ -208,7 +208,7 @@ static int read_string(struct parser *ps, struct str *s)
 		while (ps->end - q >= 8 && !json_bytes_special(q) && !json_bytes_high(q))
 			q += 8;
 		const unsigned char *word_end = ps->end - q > 8 ? q + 8 : ps->end;
-		while (q < word_end && *q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\')
+		while (q < word_end && *q < 0x80 && !json_byte_special(*q))
 			q++;
 		if (q >= ps->end) {
 			fail(ps, q, "premature end of input");

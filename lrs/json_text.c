@@ -71,12 +71,9 @@ static size_t next_to_escape(const char *s, size_t i, size_t n)
 {
 	while (i + 8 <= n && !json_bytes_special(s + i))
 		i += 8;
-	for (; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == '"' || c == '\\')
-			return i;
-	}
-	return n;
+	while (i < n && !json_byte_special((unsigned char)s[i]))
+		i++;
+	return i;
 }
 
 static void put_string(struct out *o, const char *s, size_t n)
