@@ -551,7 +551,8 @@ static json_t *statements_of(struct lrs_ctx *x)
 	size_t len;
 	struct lrs_text_error e;
 	const char *text = lrs_statements_text(x, &parts, &nparts, &len, &e);
-	json_t *v = text ? json_loadb(text, len, 0, NULL) : NULL;
+	json_t *v = text && http_json_depth_ok(text, len, HTTP_JSON_MAX_DEPTH)
+		? json_loadb(text, len, 0, NULL) : NULL;
 	free(parts);
 	if (json_is_object(v)) {
 		json_t *arr = json_array();

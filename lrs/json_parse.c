@@ -29,6 +29,7 @@ struct parser {
 	const unsigned char *start, *p, *end;
 	json_error_t *err;
 	int failed;
+	int max_depth;
 };
 
 /* A string read from the input: s points into it, or into heap (decoded
@@ -356,8 +357,8 @@ static int has_key(json_t *obj, size_t n, const struct str *key)
  * failure recorded (container then released). */
 static json_t *enter(struct parser *ps, int depth, json_t *container)
 {
-	if (depth > LRS_JSON_MAX_DEPTH) {
-		fail(ps, ps->p, "maximum parsing depth reached");
+	if (depth > ps->max_depth) {
+		fail(ps, ps->p, LRS_JSON_TOO_DEEP);
 		json_decref(container);
 		return NULL;
 	}
@@ -482,8 +483,15 @@ static json_t *parse_value(struct parser *ps, int depth)
 
 json_t *lrs_json_parse(const char *text, size_t len, json_error_t *err)
 {
+	return lrs_json_parse_depth(text, len, LRS_JSON_MAX_DEPTH, err);
+}
+
+json_t *lrs_json_parse_depth(const char *text, size_t len, int max_depth, json_error_t *err)
+{
+	if (max_depth > LRS_JSON_MAX_DEPTH)
+		max_depth = LRS_JSON_MAX_DEPTH;
 	struct parser ps = { (const unsigned char *)text, (const unsigned char *)text,
-			     (const unsigned char *)text + len, err, 0 };
+			     (const unsigned char *)text + len, err, 0, max_depth };
 	skip_ws(&ps);
 	if (ps.p >= ps.end || (*ps.p != '{' && *ps.p != '[')) {
 		fail(&ps, ps.p, "'[' or '{' expected");

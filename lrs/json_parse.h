@@ -13,8 +13,9 @@
  * with paired surrogates, no \u0000; no key twice in one object; numbers
  * without a fraction or an exponent are integers (refused beyond 64 bits),
  * others reals (refused when they overflow); nesting at most
- * LRS_JSON_MAX_DEPTH. On failure err has the line, column, byte position
- * and a text naming the fault. */
+ * LRS_JSON_MAX_DEPTH (or the caller's lower limit). On failure err has the
+ * line, column, byte position and a text naming the fault
+ * (LRS_JSON_TOO_DEEP when the nesting limit was passed). */
 #ifndef VERN_LRS_JSON_PARSE_H
 #define VERN_LRS_JSON_PARSE_H
 
@@ -24,6 +25,13 @@
 /* jansson's own limit (JSON_PARSER_MAX_DEPTH) */
 #define LRS_JSON_MAX_DEPTH 2048
 
+#define LRS_JSON_TOO_DEEP "maximum parsing depth reached"
+
 json_t *lrs_json_parse(const char *text, size_t len, json_error_t *err);
+
+/* lrs_json_parse with nesting limited to max_depth levels (at most
+ * LRS_JSON_MAX_DEPTH): request bodies are refused at the HTTP layer's
+ * limit without a separate pass over the text. */
+json_t *lrs_json_parse_depth(const char *text, size_t len, int max_depth, json_error_t *err);
 
 #endif

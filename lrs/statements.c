@@ -609,11 +609,6 @@ const char *lrs_statements_text(struct lrs_ctx *x, struct lrs_part **partsp, int
 		snprintf(e->detail, sizeof(e->detail), "the request has no statements");
 		return NULL;
 	}
-	if (!http_json_depth_ok(body, len, HTTP_JSON_MAX_DEPTH)) {
-		snprintf(e->detail, sizeof(e->detail), "the JSON nests deeper than %d levels",
-			 HTTP_JSON_MAX_DEPTH);
-		return NULL;
-	}
 	*lenp = len;
 	return body;
 }
@@ -634,8 +629,13 @@ static json_t *read_content(struct lrs_ctx *x, struct json_arena *arena, struct 
 	}
 	json_error_t jerr;
 	json_arena_begin(arena);
-	json_t *v = lrs_json_parse(body, len, &jerr);
+	json_t *v = lrs_json_parse_depth(body, len, HTTP_JSON_MAX_DEPTH, &jerr);
 	json_arena_end(arena);
+	if (!v && strcmp(jerr.text, LRS_JSON_TOO_DEEP) == 0) {
+		lrs_send_error(x, 400, "bad_json", "the JSON nests deeper than %d levels",
+			       HTTP_JSON_MAX_DEPTH);
+		return NULL;
+	}
 	if (!v) {
 		lrs_send_error(x, 400, "bad_json", "invalid JSON at line %d column %d: %s", jerr.line,
 			       jerr.column, jerr.text);

@@ -20,7 +20,8 @@ struct lrs_text_error {
  * first part of a multipart/mixed body (then *parts, to be freed, holds
  * the *nparts parts; else NULL and 0). Returns the text with its length in
  * *len, or NULL with e set when there are none to read (wrong content
- * type, bad multipart, empty, nested too deep). */
+ * type, bad multipart, empty). The text is not parsed: its reader limits
+ * the nesting (HTTP_JSON_MAX_DEPTH). */
 const char *lrs_statements_text(struct lrs_ctx *x, struct lrs_part **parts, int *nparts,
 				size_t *len, struct lrs_text_error *e);
 

@@ -119,6 +119,40 @@ static void depth_limit(void)
 	}
 }
 
+/* A caller's lower limit: 64 levels read, 65 refused with the depth text
+ * (the LRS answers that as "nests deeper"), mixing objects and arrays. */
+static void caller_depth_limit(void)
+{
+	static char text[4 * 65 + 8];
+	for (int d = 63; d <= 65; d++) {
+		size_t o = 0;
+		for (int i = 0; i < d; i++) {
+			if (i % 2) {
+				memcpy(text + o, "{\"k\":", 5);
+				o += 5;
+			} else {
+				text[o++] = '[';
+			}
+		}
+		text[o++] = '1';
+		for (int i = d - 1; i >= 0; i--)
+			text[o++] = i % 2 ? '}' : ']';
+		json_error_t e;
+		json_t *v = lrs_json_parse_depth(text, o, 64, &e);
+		CHECK((v != NULL) == (d <= 64));
+		if (!v)
+			CHECK(strcmp(e.text, LRS_JSON_TOO_DEEP) == 0);
+		json_decref(v);
+		v = lrs_json_parse(text, o, &e);
+		CHECK(v != NULL);
+		json_decref(v);
+	}
+	/* a limit above the parser's own is the parser's own */
+	json_error_t e;
+	CHECK(lrs_json_parse_depth("[[1]]", 5, 1 << 30, &e) != NULL);
+	CHECK(lrs_json_parse_depth("[[1]]", 5, 1, &e) == NULL);
+}
+
 /* Strings are passed over 8 bytes at a time: every byte that ends the fast
  * path (a quote, an escape, a control character, a UTF-8 sequence, bad
  * UTF-8, the end of the input) is tried at each offset of two words, and
@@ -150,6 +184,7 @@ int main(void)
 	UNIT_RUN(duplicate_in_large_object);
 	UNIT_RUN(says_where);
 	UNIT_RUN(depth_limit);
+	UNIT_RUN(caller_depth_limit);
 	UNIT_RUN(string_bytes_at_every_offset);
 	return unit_done();
 }
