@@ -30,12 +30,13 @@ int lrs_index_state(struct db_conn *c, long long *through, long long *last)
 
 int lrs_index_registration(struct db_conn *c, const char *registration, long long seq)
 {
-	sqlite3_stmt *st = db_stmt(c, "INSERT OR IGNORE INTO statement_registrations(reg, seq) "
-				      "VALUES(?, ?)");
+	sqlite3_stmt *st = db_stmt(c, "INSERT OR IGNORE INTO statement_registrations(part, reg, seq) "
+				      "VALUES(?, ?, ?)");
 	if (!st)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, lrs_registration_key(registration));
-	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_int64(st, 1, LRS_PART_OF(seq));
+	sqlite3_bind_int64(st, 2, lrs_registration_key(registration));
+	sqlite3_bind_int64(st, 3, seq);
 	return db_exec_stmt(c, st, "statement_registration_insert");
 }
 

@@ -294,16 +294,17 @@ int lrs_keys_share(struct db_conn *c, struct lrs_key_queue *q, const struct lrs_
 
 /* ---- writing the queue ---- */
 
-/* Multi-row inserts of 1..ROWS_PER_INSERT rows: [0] statement_keys (term,
- * seq, direct), [1] statement_registrations (reg, seq). */
-static char insert_sql[2][ROWS_PER_INSERT + 1][ROWS_PER_INSERT * 8 + 96];
+/* Multi-row inserts of 1..ROWS_PER_INSERT rows: [0] statement_keys (part,
+ * term, seq, direct), [1] statement_registrations (part, reg, seq). */
+static char insert_sql[2][ROWS_PER_INSERT + 1][ROWS_PER_INSERT * 10 + 96];
 static pthread_once_t insert_sql_once = PTHREAD_ONCE_INIT;
 
 static void make_insert_sql(void)
 {
-	static const char *const head[2] = { "INSERT OR IGNORE INTO statement_keys(term, seq, direct) VALUES",
-					     "INSERT OR IGNORE INTO statement_registrations(reg, seq) VALUES" };
-	static const char *const row[2] = { "(?,?,?)", "(?,?)" };
+	static const char *const head[2] = {
+		"INSERT OR IGNORE INTO statement_keys(part, term, seq, direct) VALUES",
+		"INSERT OR IGNORE INTO statement_registrations(part, reg, seq) VALUES" };
+	static const char *const row[2] = { "(?,?,?,?)", "(?,?,?)" };
 	for (int t = 0; t < 2; t++)
 		for (int n = 1; n <= ROWS_PER_INSERT; n++) {
 			size_t o = (size_t)snprintf(insert_sql[t][n], sizeof(insert_sql[t][n]), "%s", head[t]);
@@ -313,9 +314,11 @@ static void make_insert_sql(void)
 		}
 }
 
-static int by_term_seq(const void *a, const void *b)
+static int by_part_term_seq(const void *a, const void *b)
 {
 	const struct lrs_key_row *x = a, *y = b;
+	if (LRS_PART_OF(x->seq) != LRS_PART_OF(y->seq))
+		return LRS_PART_OF(x->seq) < LRS_PART_OF(y->seq) ? -1 : 1;
 	if (x->term != y->term)
 		return x->term < y->term ? -1 : 1;
 	if (x->seq != y->seq)
@@ -327,21 +330,25 @@ static int by_term_seq(const void *a, const void *b)
 #define DIGIT_BITS 11
 #define DIGITS (1 << DIGIT_BITS)
 
+/* The fields rows are sorted by, least significant first. */
+enum row_field { FIELD_SEQ, FIELD_TERM, FIELD_PART, FIELDS };
+
 /* A field as an unsigned number in the same order as the signed one (the
  * order SQLite keeps; registration keys may be negative). */
-static unsigned long long row_field(const struct lrs_key_row *r, int term)
+static unsigned long long row_field(const struct lrs_key_row *r, int field)
 {
-	return (unsigned long long)(term ? r->term : r->seq) ^ (1ULL << 63);
+	long long v = field == FIELD_SEQ ? r->seq : field == FIELD_TERM ? r->term : LRS_PART_OF(r->seq);
+	return (unsigned long long)v ^ (1ULL << 63);
 }
 
 /* One stable counting pass of rows from into to, by the digit at shift of
  * a field less its minimum; count has DIGITS places. */
-static void radix_pass(const struct lrs_key_row *from, struct lrs_key_row *to, size_t n, int term,
+static void radix_pass(const struct lrs_key_row *from, struct lrs_key_row *to, size_t n, int field,
 		       unsigned long long min, int shift, size_t *count)
 {
 	memset(count, 0, DIGITS * sizeof(*count));
 	for (size_t i = 0; i < n; i++)
-		count[((row_field(&from[i], term) - min) >> shift) & (DIGITS - 1)]++;
+		count[((row_field(&from[i], field) - min) >> shift) & (DIGITS - 1)]++;
 	size_t at = 0;
 	for (size_t d = 0; d < DIGITS; d++) {
 		size_t k = count[d];
@@ -349,11 +356,12 @@ static void radix_pass(const struct lrs_key_row *from, struct lrs_key_row *to, s
 		at += k;
 	}
 	for (size_t i = 0; i < n; i++)
-		to[count[((row_field(&from[i], term) - min) >> shift) & (DIGITS - 1)]++] = from[i];
+		to[count[((row_field(&from[i], field) - min) >> shift) & (DIGITS - 1)]++] = from[i];
 }
 
-/* Sorts q's rows by (term, seq, order) with stable radix passes over the
- * bits the seqs and then the terms span (a pass of a hundred thousand rows
+/* Sorts q's rows by (part, term, seq, order) with stable radix passes over
+ * the bits the seqs, the terms and the parts span (a pass of a hundred
+ * thousand rows
  * takes a few passes instead of a comparison sort's seventeen levels).
  * Returns 0, or -1 when out of memory or the rows are not in arrival
  * order (radix passes keep the order they find). */
@@ -373,15 +381,15 @@ static int radix_sort(struct lrs_key_queue *q)
 		return -1;
 	}
 	struct lrs_key_row *a = q->r, *b = tmp;
-	for (int term = 0; term <= 1; term++) {
-		unsigned long long min = row_field(&a[0], term), max = min;
+	for (int field = 0; field < FIELDS; field++) {
+		unsigned long long min = row_field(&a[0], field), max = min;
 		for (size_t i = 1; i < q->n; i++) {
-			unsigned long long v = row_field(&a[i], term);
+			unsigned long long v = row_field(&a[i], field);
 			min = v < min ? v : min;
 			max = v > max ? v : max;
 		}
 		for (int shift = 0; shift < 64 && ((max - min) >> shift) != 0; shift += DIGIT_BITS) {
-			radix_pass(a, b, q->n, term, min, shift, count);
+			radix_pass(a, b, q->n, field, min, shift, count);
 			struct lrs_key_row *t = a;
 			a = b;
 			b = t;
@@ -399,7 +407,7 @@ void lrs_keys_sort(struct lrs_key_queue *q)
 	if (q->n == 0)
 		return;
 	if (q->n < 64 || radix_sort(q) != 0)
-		qsort(q->r, q->n, sizeof(q->r[0]), by_term_seq);
+		qsort(q->r, q->n, sizeof(q->r[0]), by_part_term_seq);
 	size_t kept = 0;
 	for (size_t i = 0; i < q->n; i++)
 		if (kept == 0 || q->r[i].term != q->r[kept - 1].term || q->r[i].seq != q->r[kept - 1].seq)
@@ -415,7 +423,7 @@ static int write_rows(struct db_conn *c, const struct lrs_key_queue *q, size_t f
 	pthread_once(&insert_sql_once, make_insert_sql);
 	if (to > q->n)
 		to = q->n;
-	int per_row = registrations ? 2 : 3, rc = DB_OK;
+	int per_row = registrations ? 3 : 4, rc = DB_OK;
 	for (size_t at = from; at < to && rc == DB_OK;) {
 		size_t n = to - at < ROWS_PER_INSERT ? to - at : ROWS_PER_INSERT;
 		sqlite3_stmt *st = db_stmt(c, insert_sql[registrations][n]);
@@ -423,10 +431,11 @@ static int write_rows(struct db_conn *c, const struct lrs_key_queue *q, size_t f
 			return DB_ERROR;
 		for (size_t i = 0; i < n; i++) {
 			int col = (int)(per_row * i);
-			sqlite3_bind_int64(st, col + 1, q->r[at + i].term);
-			sqlite3_bind_int64(st, col + 2, q->r[at + i].seq);
+			sqlite3_bind_int64(st, col + 1, LRS_PART_OF(q->r[at + i].seq));
+			sqlite3_bind_int64(st, col + 2, q->r[at + i].term);
+			sqlite3_bind_int64(st, col + 3, q->r[at + i].seq);
 			if (!registrations)
-				sqlite3_bind_int(st, col + 3, q->r[at + i].direct);
+				sqlite3_bind_int(st, col + 4, q->r[at + i].direct);
 		}
 		rc = db_exec_stmt(c, st, registrations ? "statement_registrations_insert"
 						       : "statement_keys_insert");
@@ -460,12 +469,13 @@ static int delete_rows(struct db_conn *c, long long seq, const char *list)
 {
 	struct lrs_keyset old = { 0 };
 	int rc = keyset_add_list(&old, list) == 0 ? DB_OK : DB_ERROR;
-	sqlite3_stmt *st = db_stmt(c, "DELETE FROM statement_keys WHERE term = ? AND seq = ?");
+	sqlite3_stmt *st = db_stmt(c, "DELETE FROM statement_keys WHERE part = ? AND term = ? AND seq = ?");
 	if (!st)
 		rc = DB_ERROR;
 	for (size_t i = 0; rc == DB_OK && i < old.n; i++) {
-		sqlite3_bind_int64(st, 1, old.k[i].term);
-		sqlite3_bind_int64(st, 2, seq);
+		sqlite3_bind_int64(st, 1, LRS_PART_OF(seq));
+		sqlite3_bind_int64(st, 2, old.k[i].term);
+		sqlite3_bind_int64(st, 3, seq);
 		rc = db_exec_stmt(c, st, "statement_keys_delete");
 	}
 	lrs_keyset_free(&old);
@@ -482,10 +492,11 @@ static int delete_rows(struct db_conn *c, long long seq, const char *list)
 		return db_step_error(c, step, "statement_registration_read");
 	if (!has_reg)
 		return DB_OK;
-	if (!(st = db_stmt(c, "DELETE FROM statement_registrations WHERE reg = ? AND seq = ?")))
+	if (!(st = db_stmt(c, "DELETE FROM statement_registrations WHERE part = ? AND reg = ? AND seq = ?")))
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, reg);
-	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_int64(st, 1, LRS_PART_OF(seq));
+	sqlite3_bind_int64(st, 2, reg);
+	sqlite3_bind_int64(st, 3, seq);
 	return db_exec_stmt(c, st, "statement_registration_delete");
 }
 

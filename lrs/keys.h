@@ -8,7 +8,12 @@
  * found without an index on seq: to inherit them, to change them, or to
  * delete them, and so that they can be written later, in bulk
  * (lrs/index.c). Registrations are not terms: they are a column of
- * statements, indexed by statement_registrations. */
+ * statements, indexed by statement_registrations.
+ *
+ * Both index tables lead with the statement's part (LRS_PART_OF(seq)), so
+ * new rows land among the rows of recent statements only: the pages a
+ * bulk pass writes do not grow with the database (016_lrs_index_parts.sql),
+ * and a query walks the parts in order (lrs/query.c). */
 #ifndef VERN_LRS_KEYS_H
 #define VERN_LRS_KEYS_H
 
@@ -17,6 +22,11 @@
 
 #include "db.h"
 #include "extract.h"
+
+/* 262,144 statements per part; the migration computes parts in SQL with
+ * the same shift. */
+#define LRS_PART_SHIFT 18
+#define LRS_PART_OF(seq) ((long long)(seq) >> LRS_PART_SHIFT)
 
 /* One statement's rows, as term ids. */
 struct lrs_key {
@@ -75,7 +85,7 @@ int lrs_keys_share(struct db_conn *c, struct lrs_key_queue *q, const struct lrs_
 int lrs_keys_flush(struct db_conn *c, struct lrs_key_queue *q);
 
 /* The two halves of lrs_keys_flush, for writing a long queue in parts:
- * sorts the rows by (term, seq) and drops repeated ones; then writes rows
+ * sorts the rows by (part, term, seq) and drops repeated ones; then writes rows
  * [from, to) of the sorted queue (which stays as it is). */
 void lrs_keys_sort(struct lrs_key_queue *q);
 int lrs_keys_write(struct db_conn *c, const struct lrs_key_queue *q, size_t from, size_t to);

@@ -23,6 +23,7 @@
 #include "extract.h"
 #include "index.h"
 #include "json_text.h"
+#include "keys.h"
 #include "log.h"
 #include "multipart.h"
 #include "server.h"
@@ -569,20 +570,23 @@ int lrs_query_sql(const struct lrs_query_shape *q, char *sql, size_t size)
 	int by_registration = q->nfilters == 0 && q->registration;
 	const char *seq = q->nfilters > 0 ? "d.seq" : by_registration ? "r.seq" : "s.seq";
 #define ADD(...) o += (size_t)snprintf(sql + o, o < size ? size - o : 0, __VA_ARGS__)
+	/* Index rows are read one part (?28) at a time: every row of one
+	 * statement is in its part. */
 	if (q->nfilters > 0) {
 		ADD("SELECT s.seq, s.full, s.stored_ms FROM statement_keys d "
-		    "JOIN statements s ON s.seq = d.seq WHERE d.term = ?1%s",
+		    "JOIN statements s ON s.seq = d.seq WHERE d.part = ?28 AND d.term = ?1%s",
 		    q->direct_only[0] ? " AND d.direct = 1" : "");
 	} else if (by_registration) {
 		/* rows by the registration's key; the column tells keys apart */
 		ADD("SELECT s.seq, s.full, s.stored_ms FROM statement_registrations r "
-		    "JOIN statements s ON s.seq = r.seq WHERE r.reg = ?27 AND s.registration = ?26");
+		    "JOIN statements s ON s.seq = r.seq WHERE r.part = ?28 AND r.reg = ?27 "
+		    "AND s.registration = ?26");
 	} else {
 		ADD("SELECT s.seq, s.full, s.stored_ms FROM statements s WHERE 1");
 	}
 	for (int i = 1; i < q->nfilters && i < 4; i++) {
-		ADD(" AND EXISTS(SELECT 1 FROM statement_keys i%d WHERE i%d.term = ?%d "
-		    "AND i%d.seq = s.seq", i, i, i + 1, i);
+		ADD(" AND EXISTS(SELECT 1 FROM statement_keys i%d WHERE i%d.part = ?28 AND i%d.term = ?%d "
+		    "AND i%d.seq = s.seq", i, i, i, i + 1, i);
 		if (q->direct_only[i])
 			ADD(" AND i%d.direct = 1", i);
 		ADD(")");
@@ -662,6 +666,7 @@ static void run_query(struct lrs_ctx *x, struct query *q)
 		q->max_seq = m && sqlite3_step(m) == SQLITE_ROW ? sqlite3_column_int64(m, 0) : 0;
 	}
 	sqlite3_stmt *st = NULL;
+	int by_parts = 0;
 	if (nf >= 0) {
 		struct lrs_query_shape shape = { .nfilters = nf, .ascending = q->ascending,
 						 .cursor = q->cursor != 0, .since = q->since_ms >= 0,
@@ -689,6 +694,19 @@ static void run_query(struct lrs_ctx *x, struct query *q)
 			if (shape.nfilters == 0) /* ?27 is in the SQL only then */
 				sqlite3_bind_int64(st, 27, lrs_registration_key(q->registration));
 		}
+		by_parts = nf > 0 || q->registration;
+	}
+	/* The parts the walk visits, in its order: those of the seqs between
+	 * the cursor (exclusive) and max_seq. */
+	long long part_first = 0, part_last = 0, part_step = 1;
+	if (by_parts) {
+		long long lo = q->ascending && q->cursor ? q->cursor + 1 : 0;
+		long long hi = !q->ascending && q->cursor ? q->cursor - 1 : q->max_seq;
+		part_first = LRS_PART_OF(q->ascending ? lo : hi);
+		part_last = LRS_PART_OF(q->ascending ? hi : lo);
+		part_step = q->ascending ? 1 : -1;
+		if (hi < lo)
+			st = NULL;
 	}
 
 	struct text body = { 0 };
@@ -697,20 +715,29 @@ static void run_query(struct lrs_ctx *x, struct query *q)
 	size_t n = 0;
 	long long last_seq = 0, modified = 0;
 	int more = 0, failed = !seqs;
-	while (st && !failed && sqlite3_step(st) == SQLITE_ROW) {
-		if ((long)n == q->limit) {
-			more = 1;
-			break;
+	for (long long part = part_first; st && !more && !failed; part += part_step) {
+		if (by_parts) {
+			sqlite3_reset(st);
+			sqlite3_bind_int64(st, 28, part);
+			sqlite3_bind_int64(st, 25, q->limit + 1 - (long long)n);
 		}
-		last_seq = sqlite3_column_int64(st, 0);
-		long long stored = sqlite3_column_int64(st, 2);
-		if (stored > modified)
-			modified = stored;
-		seqs[n] = last_seq;
-		if (n++ > 0)
-			text_add(&body, ",", 1);
-		failed = add_statement(x, &body, (const char *)sqlite3_column_text(st, 1),
-				       (size_t)sqlite3_column_bytes(st, 1), q->format) != 0;
+		while (!failed && sqlite3_step(st) == SQLITE_ROW) {
+			if ((long)n == q->limit) {
+				more = 1;
+				break;
+			}
+			last_seq = sqlite3_column_int64(st, 0);
+			long long stored = sqlite3_column_int64(st, 2);
+			if (stored > modified)
+				modified = stored;
+			seqs[n] = last_seq;
+			if (n++ > 0)
+				text_add(&body, ",", 1);
+			failed = add_statement(x, &body, (const char *)sqlite3_column_text(st, 1),
+					       (size_t)sqlite3_column_bytes(st, 1), q->format) != 0;
+		}
+		if (!by_parts || part == part_last)
+			break;
 	}
 	char *token = more ? more_token(x, last_seq, q->max_seq) : NULL;
 	text_add(&body, "],\"more\":\"", 10);

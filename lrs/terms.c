@@ -7,6 +7,7 @@
 
 #include "cache.h"
 #include "extract.h"
+#include "keys.h"
 
 /* 2^18 slots in all: every verb, activity and learner of a large
  * municipality's recent traffic, at a few tens of megabytes at most. The
@@ -190,13 +191,20 @@ int lrs_terms_sweep_agents(struct db_conn *c, long long after, long long span, l
 	int rc = db_step_int(c, st, last, "term_sweep_range");
 	if (rc != DB_OK || *last == 0)
 		return rc;
+	/* a term's rows are looked for part by part (keys.h) */
+	long long max_seq = 0;
+	if ((rc = db_step_int(c, db_stmt(c, "SELECT coalesce(max(seq), 0) FROM statements"), &max_seq,
+			      "term_sweep_parts")) != DB_OK)
+		return rc;
 	st = db_stmt(c, "DELETE FROM lrs_terms WHERE id > ?1 AND id <= ?2 AND kind = ?3 AND NOT EXISTS "
-			"(SELECT 1 FROM statement_keys k WHERE k.term = lrs_terms.id)");
+			"(WITH RECURSIVE parts(p) AS (SELECT 0 UNION ALL SELECT p + 1 FROM parts WHERE p < ?4) "
+			"SELECT 1 FROM parts JOIN statement_keys k ON k.part = parts.p AND k.term = lrs_terms.id)");
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int64(st, 2, *last);
 	sqlite3_bind_int(st, 3, LRS_IX_AGENT);
+	sqlite3_bind_int64(st, 4, LRS_PART_OF(max_seq));
 	if ((rc = db_exec_stmt(c, st, "term_sweep")) != DB_OK)
 		return rc;
 	*deleted = sqlite3_changes(db_handle(c));

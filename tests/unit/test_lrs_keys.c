@@ -240,6 +240,14 @@ static void prefound_terms(void)
 	json_decref(st);
 }
 
+/* Whether row a comes before (part, term, seq) in the written order. */
+static int row_before(const struct lrs_key_row *a, long long term, long long seq)
+{
+	if (LRS_PART_OF(a->seq) != LRS_PART_OF(seq))
+		return LRS_PART_OF(a->seq) < LRS_PART_OF(seq);
+	return a->term < term || (a->term == term && a->seq < seq);
+}
+
 /* The row of sorted q for (term, seq), or NULL. */
 static const struct lrs_key_row *find_pair(const struct lrs_key_queue *q, long long term, long long seq)
 {
@@ -249,7 +257,7 @@ static const struct lrs_key_row *find_pair(const struct lrs_key_queue *q, long l
 		const struct lrs_key_row *r = &q->r[mid];
 		if (r->term == term && r->seq == seq)
 			return r;
-		if (r->term < term || (r->term == term && r->seq < seq))
+		if (row_before(r, term, seq))
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -258,12 +266,14 @@ static const struct lrs_key_row *find_pair(const struct lrs_key_queue *q, long l
 }
 
 /* lrs_keys_sort (radix passes for large queues) leaves each (term, seq)
- * once, in increasing order, as the first of its rows to arrive, for
- * small and wide ranges of terms and seqs. */
+ * once, in increasing (part, term, seq) order, as the first of its rows to
+ * arrive, for small and wide ranges of terms and seqs (within one part and
+ * across many). */
 static void sort_keeps_first_in_order(void)
 {
 	const long long spans[][2] = { { 7, 3 }, { 100000, 20000 }, { 1LL << 42, 1LL << 33 },
-				       { 1, 1 }, { 5, 1LL << 50 }, { 0, 100 } };
+				       { 1, 1 }, { 5, 1LL << 50 }, { 0, 100 },
+				       { 50, 3LL << LRS_PART_SHIFT }, { 0, 5LL << LRS_PART_SHIFT } };
 	unsigned seed = 12345;
 	for (size_t s = 0; s < sizeof(spans) / sizeof(spans[0]); s++) {
 		for (size_t n = 1; n <= 40000; n *= 7) {
@@ -290,7 +300,7 @@ static void sort_keeps_first_in_order(void)
 				ok = r->order < n && was->term == r->term && was->seq == r->seq &&
 				     was->direct == r->direct;
 				if (ok && i)
-					ok = r[-1].term < r->term || (r[-1].term == r->term && r[-1].seq < r->seq);
+					ok = row_before(&r[-1], r->term, r->seq);
 			}
 			for (size_t i = 0; ok && i < n; i++) {
 				const struct lrs_key_row *f = find_pair(&q, in[i].term, in[i].seq);

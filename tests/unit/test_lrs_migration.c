@@ -4,7 +4,9 @@
  * each statement lists its rows, the statement_index view reads as the old
  * table did, and statements stored afterwards reuse the migrated terms.
  * Migration 015: the registration keys it computes in SQL are the ones
- * lrs_registration_key computes, for either case and every digit. */
+ * lrs_registration_key computes, for either case and every digit.
+ * Migration 016: index rows move to the part of their seq (LRS_PART_OF,
+ * the same shift in SQL and in C), and the view still finds them. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 
 #include "db.h"
 #include "extract.h"
+#include "keys.h"
 #include "lrs.h"
 #include "migrations.h"
 #include "server.h"
@@ -179,6 +182,54 @@ static void migrates_registration_keys(void)
 	db_close(db);
 }
 
+/* Rows in parts 0, 1 and 3 before migration 016, and at the edges of a
+ * part, are where LRS_PART_OF says after it. */
+static void migrates_into_parts(void)
+{
+	static const long long seqs[] = { 1, (1LL << LRS_PART_SHIFT) - 1, 1LL << LRS_PART_SHIFT,
+					  (1LL << LRS_PART_SHIFT) + 5, 3LL << LRS_PART_SHIFT };
+	size_t n = sizeof(seqs) / sizeof(seqs[0]);
+	char p3[300];
+	snprintf(p3, sizeof(p3), "%s.parts", path);
+	sqlite3 *h;
+	CHECK(sqlite3_open(p3, &h) == SQLITE_OK);
+	int rc = migrate_before(h, 16);
+	if (rc == SQLITE_OK)
+		rc = exec(h, "INSERT INTO lrs_terms(id, kind, value) VALUES(7, 3, 'mbox:mailto:p@vern.test')");
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+		char sql[300];
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO statements(seq, id, stored_ms, verb, full) VALUES(%lld, 'id-%zu', 0, 'v', '{}');"
+			 "INSERT INTO statement_keys(term, seq, direct) VALUES(7, %lld, 1);"
+			 "INSERT INTO statement_registrations(reg, seq) VALUES(-%zu, %lld)",
+			 seqs[i], i, seqs[i], i + 1, seqs[i]);
+		rc = exec(h, sql);
+	}
+	sqlite3_close(h);
+	CHECK(rc == SQLITE_OK);
+	struct db *db;
+	char err[256];
+	struct db_options opt = { 5000, 2 };
+	if (db_open(&db, p3, &opt, err, sizeof(err)) != 0) {
+		printf("#   %s\n", err);
+		CHECK(0);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char sql[200];
+		snprintf(sql, sizeof(sql), "SELECT part FROM statement_keys WHERE term = 7 AND seq = %lld", seqs[i]);
+		CHECK(scalar(db, sql) == LRS_PART_OF(seqs[i]));
+		snprintf(sql, sizeof(sql), "SELECT part FROM statement_registrations WHERE reg = -%zu AND seq = %lld",
+			 i + 1, seqs[i]);
+		CHECK(scalar(db, sql) == LRS_PART_OF(seqs[i]));
+	}
+	CHECK(scalar(db, "SELECT count(*) FROM statement_keys") == (long long)n);
+	CHECK(scalar(db, "SELECT count(*) FROM statement_index WHERE kind = 3 AND "
+			 "value = 'mbox:mailto:p@vern.test'") == (long long)n);
+	CHECK(scalar(db, "SELECT max(seq) FROM statement_index WHERE kind = 3") == seqs[n - 1]);
+	db_close(db);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/vern-lrs-migration-XXXXXX";
@@ -187,6 +238,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/vern.db", dir);
 	UNIT_RUN(migrates_old_rows);
 	UNIT_RUN(migrates_registration_keys);
+	UNIT_RUN(migrates_into_parts);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
