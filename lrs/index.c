@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "index_tail.h"
 #include "keys.h"
 
 /* Statements read per pass, so memory stays bounded after a long pause in
@@ -188,19 +189,24 @@ static int pending_write(struct db_conn *c, struct pending *pd, size_t share)
 }
 
 /* Reads the next part of a pass being read (all that is left of it when
- * all is set), then sorts it once it is whole. */
+ * all is set), then sorts it once it is whole. The rows the writer kept
+ * (index_tail.h) come first, at no cost; the rest is read from the
+ * statements' lists. */
 static int pending_read(struct db_conn *c, struct pending *pd, int all)
 {
+	int rc = lrs_index_tail_take(c, &pd->p.last, &pd->p.statements,
+				     PASS_STATEMENTS - pd->p.statements, &pd->p.keys, &pd->p.regs);
 	size_t room = PASS_STATEMENTS - pd->p.statements;
 	size_t want = all || room < READ_PART ? room : READ_PART;
 	size_t had = pd->p.statements;
-	int rc = want ? pass_read(c, pd->p.last, &pd->p, want) : DB_OK;
+	if (rc == DB_OK && want)
+		rc = pass_read(c, pd->p.last, &pd->p, want);
 	if (rc != DB_OK) {
 		pending_drop(pd);
 		return rc;
 	}
 	pd->epoch = db_conn_epoch(c);
-	if (pd->p.statements - had == want && pd->p.statements < LRS_INDEX_BULK && !all)
+	if (want && pd->p.statements - had == want && pd->p.statements < LRS_INDEX_BULK && !all)
 		return DB_OK; /* more to read, in the next batch */
 	pass_sort(&pd->p);
 	pd->reading = 0;

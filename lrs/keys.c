@@ -164,6 +164,17 @@ int lrs_keys_queue(struct lrs_key_queue *q, const struct lrs_keyset *k, long lon
 	return DB_OK;
 }
 
+int lrs_keys_queue_rows(struct lrs_key_queue *q, const struct lrs_key_row *rows, size_t n)
+{
+	if (queue_reserve(q, n) != DB_OK)
+		return DB_ERROR;
+	for (size_t i = 0; i < n; i++, q->n++) {
+		q->r[q->n] = rows[i];
+		q->r[q->n].order = q->n;
+	}
+	return DB_OK;
+}
+
 int lrs_keys_queue_list(struct lrs_key_queue *q, const char *list, long long seq)
 {
 	for (const char *p = list; p && *p;) {

@@ -68,6 +68,10 @@ char *lrs_keys_text(const struct lrs_keyset *k);
  * DB_ERROR (out of memory). */
 int lrs_keys_queue(struct lrs_key_queue *q, const struct lrs_keyset *k, long long seq);
 
+/* Queues n rows taken from another queue, as new arrivals. Returns 0 or
+ * DB_ERROR (out of memory). */
+int lrs_keys_queue_rows(struct lrs_key_queue *q, const struct lrs_key_row *rows, size_t n);
+
 /* Queues the rows of a statements.index_keys list for the statement at
  * seq. Returns 0 or DB_ERROR (out of memory). */
 int lrs_keys_queue_list(struct lrs_key_queue *q, const char *list, long long seq);

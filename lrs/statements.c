@@ -26,6 +26,7 @@
 #include "definitions.h"
 #include "extract.h"
 #include "index.h"
+#include "index_tail.h"
 #include "json_arena.h"
 #include "json_parse.h"
 #include "json_text.h"
@@ -392,6 +393,8 @@ static int store_one(struct db_conn *c, struct batch *b, struct prepared *p, con
 	int targeted_by_voiding = 0;
 	if (rc == DB_OK)
 		rc = lrs_keys_share(c, &b->keys, &keys, p->id, &targeted_by_voiding);
+	if (rc == DB_OK)
+		lrs_index_tail_note(c, seq, &keys, lrs_extract_registration(&p->ex));
 	lrs_keyset_free(&keys);
 	if (rc != DB_OK)
 		return rc;
@@ -445,6 +448,8 @@ static int store_batch(struct db_conn *c, void *arg)
 	lrs_format_time(now, when, sizeof(when));
 	long long through, before;
 	int rc = lrs_index_state(c, &through, &before);
+	if (rc == DB_OK)
+		lrs_index_tail_sync(c, through, before);
 	for (size_t i = 0; i < b->n && rc == DB_OK; i++)
 		rc = store_one(c, b, &b->items[i], when, now);
 	if (rc == DB_OK)
