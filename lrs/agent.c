@@ -2,8 +2,22 @@
 #include "agent.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
+
+/* buf = a b c (c may be NULL); the length, or -1 when it does not fit.
+ * Called for every agent of every statement: no printf machinery. */
+static int join(char *buf, size_t size, const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b), lc = c ? strlen(c) : 0;
+	if (la + lb + lc >= size)
+		return -1;
+	memcpy(buf, a, la);
+	memcpy(buf + la, b, lb);
+	if (c)
+		memcpy(buf + la + lb, c, lc);
+	buf[la + lb + lc] = '\0';
+	return (int)(la + lb + lc);
+}
 
 int lrs_agent_key(const json_t *agent, char *buf, size_t size)
 {
@@ -20,18 +34,18 @@ int lrs_agent_key(const json_t *agent, char *buf, size_t size)
 	if (mbox) {
 		if (!json_is_string(mbox))
 			return -1;
-		n = snprintf(buf, size, "mbox:%s", json_string_value(mbox));
+		n = join(buf, size, "mbox:", json_string_value(mbox), NULL);
 	} else if (sha1) {
 		if (!json_is_string(sha1))
 			return -1;
-		n = snprintf(buf, size, "mbox_sha1sum:%s", json_string_value(sha1));
-		if (n > 0 && (size_t)n < size)
+		n = join(buf, size, "mbox_sha1sum:", json_string_value(sha1), NULL);
+		if (n > 0)
 			for (char *p = buf + 13; *p; p++)
 				*p = (char)tolower((unsigned char)*p);
 	} else if (openid) {
 		if (!json_is_string(openid))
 			return -1;
-		n = snprintf(buf, size, "openid:%s", json_string_value(openid));
+		n = join(buf, size, "openid:", json_string_value(openid), NULL);
 	} else {
 		const json_t *home = json_object_get(account, "homePage");
 		const json_t *name = json_object_get(account, "name");
@@ -39,8 +53,9 @@ int lrs_agent_key(const json_t *agent, char *buf, size_t size)
 			return -1;
 		if (strchr(json_string_value(home), ' '))
 			return -1;
-		n = snprintf(buf, size, "account:%s %s", json_string_value(home),
-			     json_string_value(name));
+		n = join(buf, size, "account:", json_string_value(home), " ");
+		if (n >= 0 && join(buf + n, size - (size_t)n, json_string_value(name), "", NULL) < 0)
+			n = -1;
 	}
-	return n < 0 || (size_t)n >= size ? -1 : 0;
+	return n < 0 ? -1 : 0;
 }

@@ -69,6 +69,8 @@ struct batch {
 	struct lrs_key_queue keys; /* writer: index rows written at the end */
 	const char *home_page;  /* employees' agents: completions_on_store */
 	struct json_arena *arena; /* the request's, or NULL: see prepare() */
+	json_t *authority;        /* with arena: its copy of the client's authority,
+				   * shared by the batch's statements */
 };
 
 /* Written only by the writer thread: stored times never go backwards. */
@@ -111,6 +113,8 @@ static void free_batch(struct batch *b)
 {
 	/* the copies are the arena's (prepare), freed with it */
 	int arena_owned = json_arena_holds_all(b->arena);
+	if (!arena_owned)
+		json_decref(b->authority);
 	for (size_t i = 0; i < b->n; i++) {
 		if (!arena_owned)
 			json_decref(b->items[i].received);
@@ -159,7 +163,7 @@ static int has_single_context_activity(const json_t *st)
 
 /* prepare()'s changes to st itself. */
 static int complete(struct lrs_ctx *x, json_t *st, const unsigned char *rnd, struct prepared *p,
-		    int in_arena, char *err, size_t errsize)
+		    json_t **arena_authority, char *err, size_t errsize)
 {
 	/* The statement as received, for comparing with a stored duplicate.
 	 * Below only top-level members of st change, so a shallow copy keeps
@@ -193,11 +197,14 @@ static int complete(struct lrs_ctx *x, json_t *st, const unsigned char *rnd, str
 
 	json_object_del(st, "authority");
 	json_object_del(st, "stored");
-	/* the client's authority is shared: a tree from the arena gets a copy */
-	if (in_arena)
-		json_object_set_new(st, "authority", json_deep_copy(x->client.authority));
-	else
-		json_object_set(st, "authority", x->client.authority);
+	/* the client's authority is shared: trees from the arena share the
+	 * arena's copy of it (made once per request) */
+	if (arena_authority && !*arena_authority &&
+	    !(*arena_authority = json_deep_copy(x->client.authority))) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	json_object_set(st, "authority", arena_authority ? *arena_authority : x->client.authority);
 	if (!json_object_get(st, "version"))
 		json_object_set_new(st, "version", json_string(x->version == LRS_V200 ? "2.0.0" : "1.0.0"));
 	p->timestamp_absent = json_object_get(st, "timestamp") == NULL;
@@ -213,11 +220,11 @@ static int complete(struct lrs_ctx *x, json_t *st, const unsigned char *rnd, str
  * (st is then the arena's too, and nothing in it needs freeing one by
  * one). Returns 0, or -1 with err set. */
 static int prepare(struct lrs_ctx *x, json_t *st, const unsigned char *rnd, struct prepared *p,
-		   struct json_arena *arena, char *err, size_t errsize)
+		   struct json_arena *arena, json_t **arena_authority, char *err, size_t errsize)
 {
 	if (arena)
 		json_arena_begin(arena);
-	int rc = complete(x, st, rnd, p, arena != NULL, err, errsize);
+	int rc = complete(x, st, rnd, p, arena ? arena_authority : NULL, err, errsize);
 	if (arena)
 		json_arena_end(arena);
 	if (rc != 0)
@@ -503,8 +510,19 @@ static int store(struct lrs_ctx *x, json_t *arr, int single, const struct lrs_pa
 	struct lrs_verror ve;
 	for (size_t i = 0; i < n; i++) {
 		char prefix[32] = "";
-		if (!single)
-			snprintf(prefix, sizeof(prefix), "[%zu]", i);
+		if (!single) {
+			/* "[i]", by hand: once per statement of every batch */
+			char digits[24], *d = digits + sizeof(digits);
+			size_t v = i;
+			do
+				*--d = (char)('0' + v % 10);
+			while ((v /= 10) > 0);
+			size_t len = (size_t)(digits + sizeof(digits) - d);
+			prefix[0] = '[';
+			memcpy(prefix + 1, d, len);
+			prefix[len + 1] = ']';
+			prefix[len + 2] = '\0';
+		}
 		if (lrs_validate_statement(json_array_get(arr, i), x->version, prefix, &ve) != 0) {
 			lrs_send_error(x, 400, "invalid_statement", "%s: %s", ve.path, ve.rule);
 			return 400;
@@ -539,8 +557,8 @@ static int store(struct lrs_ctx *x, json_t *arr, int single, const struct lrs_pa
 	char err[300];
 	for (size_t i = 0; i < n; i++) {
 		b->n = i + 1;
-		if (prepare(x, json_array_get(arr, i), rnd + 16 * i, &b->items[i], b->arena, err,
-			    sizeof(err)) != 0) {
+		if (prepare(x, json_array_get(arr, i), rnd + 16 * i, &b->items[i], b->arena,
+			    &b->authority, err, sizeof(err)) != 0) {
 			free(rnd);
 			lrs_send_error(x, 400, "invalid_statement", "%s", err);
 			return 400;

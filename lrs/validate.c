@@ -1114,6 +1114,8 @@ int lrs_validate_statement(const json_t *statement, enum lrs_version v, const ch
 {
 	struct walk w = { .v = v, .e = e };
 	memset(e, 0, sizeof(*e));
-	snprintf(w.path, sizeof(w.path), "%s", path_prefix ? path_prefix : "");
+	size_t len = path_prefix ? strnlen(path_prefix, sizeof(w.path) - 1) : 0;
+	memcpy(w.path, path_prefix ? path_prefix : "", len);
+	w.path[len] = '\0';
 	return check_statement_body(&w, statement, 0);
 }

@@ -43,6 +43,22 @@ static void agent_keys(void)
 	CHECK(lrs_agent_key(a, key, sizeof(key)) == -1);
 	json_decref(a);
 	CHECK(lrs_agent_key(NULL, key, sizeof(key)) == -1);
+	/* a key that fills the buffer exactly fits; one byte more does not */
+	a = parse("{\"account\":{\"homePage\":\"https://k.no\",\"name\":\"42\"}}");
+	size_t len = strlen("account:https://k.no 42");
+	for (size_t size = len - 3; size <= len + 2; size++) {
+		memset(key, 'x', sizeof(key));
+		int rc = lrs_agent_key(a, key, size);
+		CHECK(rc == (size > len ? 0 : -1));
+		if (rc == 0)
+			CHECK_STR(key, "account:https://k.no 42");
+		CHECK(key[size] == 'x'); /* nothing written past the buffer */
+	}
+	json_decref(a);
+	a = parse("{\"mbox\":\"mailto:a@b.no\"}");
+	CHECK(lrs_agent_key(a, key, strlen("mbox:mailto:a@b.no")) == -1);
+	CHECK(lrs_agent_key(a, key, strlen("mbox:mailto:a@b.no") + 1) == 0);
+	json_decref(a);
 }
 
 static void statement_rows(void)
