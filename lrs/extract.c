@@ -10,6 +10,62 @@
 #include "hex.h"
 #include "json_text.h"
 
+/* ---- the extract's memory: chunks freed together ---- */
+
+struct lrs_extract_chunk {
+	struct lrs_extract_chunk *next;
+	size_t size, used;
+	char data[];
+};
+
+#define CHUNK_SIZE 2048
+
+static void *pool_alloc(struct lrs_extract *e, size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	struct lrs_extract_chunk *c = e->chunks;
+	if (!c || c->size - c->used < n) {
+		size_t size = n > CHUNK_SIZE ? n : CHUNK_SIZE;
+		if (!(c = malloc(sizeof(*c) + size)))
+			return NULL;
+		c->next = e->chunks;
+		c->size = size;
+		c->used = 0;
+		e->chunks = c;
+	}
+	void *p = c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+static char *pool_strdup(struct lrs_extract *e, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = pool_alloc(e, n);
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+/* Makes room for one more of *n items of size each in *items (cap *cap). */
+static int pool_grow(struct lrs_extract *e, void **items, size_t n, size_t *cap, size_t size,
+		     size_t first)
+{
+	if (n < *cap)
+		return 0;
+	size_t more = *cap ? *cap * 2 : first;
+	void *p = pool_alloc(e, more * size);
+	if (!p)
+		return -1;
+	if (n)
+		memcpy(p, *items, n * size);
+	*items = p;
+	*cap = more;
+	return 0;
+}
+
+/* ---- rows and activities ---- */
+
 static int add_row(struct lrs_extract *e, int kind, int direct, const char *value)
 {
 	if (!value || !*value)
@@ -20,15 +76,11 @@ static int add_row(struct lrs_extract *e, int kind, int direct, const char *valu
 				e->rows[i].direct = 1;
 			return 0;
 		}
-	if (e->nrows == e->rows_cap) {
-		size_t cap = e->rows_cap ? e->rows_cap * 2 : 16;
-		struct lrs_index_row *r = realloc(e->rows, cap * sizeof(*r));
-		if (!r)
-			return -1;
-		e->rows = r;
-		e->rows_cap = cap;
-	}
-	char *copy = strdup(value);
+	void *rows = e->rows;
+	if (pool_grow(e, &rows, e->nrows, &e->rows_cap, sizeof(*e->rows), 8) != 0)
+		return -1;
+	e->rows = rows;
+	char *copy = pool_strdup(e, value);
 	if (!copy)
 		return -1;
 	e->rows[e->nrows++] = (struct lrs_index_row){ kind, direct, copy, 0 };
@@ -43,18 +95,13 @@ static int add_activity(struct lrs_extract *e, const json_t *activity, int direc
 	if (add_row(e, LRS_IX_ACTIVITY, direct, id) != 0)
 		return -1;
 	const json_t *def = json_object_get(activity, "definition");
-	if (e->nacts == e->acts_cap) {
-		size_t cap = e->acts_cap ? e->acts_cap * 2 : 4;
-		struct lrs_activity_def *a = realloc(e->acts, cap * sizeof(*a));
-		if (!a)
-			return -1;
-		e->acts = a;
-		e->acts_cap = cap;
-	}
-	char *idc = strdup(id);
-	char *defc = json_is_object(def) ? lrs_json_dumps(def) : NULL;
+	void *acts = e->acts;
+	if (pool_grow(e, &acts, e->nacts, &e->acts_cap, sizeof(*e->acts), 4) != 0)
+		return -1;
+	e->acts = acts;
+	char *idc = pool_strdup(e, id);
+	char *defc = json_is_object(def) ? lrs_json_dumps(def) : NULL; /* malloc'd */
 	if (!idc || (json_is_object(def) && !defc)) {
-		free(idc);
 		free(defc);
 		return -1;
 	}
@@ -175,11 +222,12 @@ int lrs_extract(const json_t *st, struct lrs_extract *out)
 	const char *aid = json_string_value(json_object_get(object, "id"));
 	if (vid && aid && (!otype || strcmp(otype, "Activity") == 0)) {
 		size_t size = strlen(vid) + strlen(aid) + 2;
-		char *pair = malloc(size);
+		char small[512], *pair = size <= sizeof(small) ? small : malloc(size);
 		int rc = pair ? lrs_verb_activity_key(vid, aid, pair, size) : -1;
 		if (rc == 0)
 			rc = add_row(out, LRS_IX_VERB_ACTIVITY, 1, pair);
-		free(pair);
+		if (pair != small)
+			free(pair);
 		if (rc != 0) {
 			lrs_extract_free(out);
 			return -1;
@@ -213,13 +261,11 @@ const char *lrs_extract_registration(const struct lrs_extract *e)
 
 void lrs_extract_free(struct lrs_extract *e)
 {
-	for (size_t i = 0; i < e->nrows; i++)
-		free(e->rows[i].value);
-	for (size_t i = 0; i < e->nacts; i++) {
-		free(e->acts[i].id);
+	for (size_t i = 0; i < e->nacts; i++)
 		free(e->acts[i].definition);
+	for (struct lrs_extract_chunk *c = e->chunks, *next; c; c = next) {
+		next = c->next;
+		free(c);
 	}
-	free(e->rows);
-	free(e->acts);
 	memset(e, 0, sizeof(*e));
 }

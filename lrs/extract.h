@@ -30,12 +30,18 @@ struct lrs_activity_def {
 	char *definition; /* compact JSON, or NULL */
 };
 
+struct lrs_extract_chunk;
+
 struct lrs_extract {
 	struct lrs_index_row *rows;
 	size_t nrows, rows_cap;
 	struct lrs_activity_def *acts;
 	size_t nacts, acts_cap;
 	unsigned long terms_epoch; /* set by lrs_terms_prefind (terms.h); 0: none */
+	/* rows, acts, values and ids come from these (a statement's usually
+	 * fit one): a batch of statements made a dozen small allocations per
+	 * statement before */
+	struct lrs_extract_chunk *chunks;
 };
 
 /* Collects the index rows and activities of a validated statement
