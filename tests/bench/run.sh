@@ -10,14 +10,15 @@
 #   BENCH_SECONDS (6) per measured run   BENCH_ROUNDS (4, keep it even for ABBA)   BENCH_WARMUP_SECONDS (2)
 #   BENCH_CONNECTIONS (32) wrk connections   BENCH_WRK_THREADS (2)   BENCH_THREADS (48) server threads
 #   BENCH_VERN_ARGS="--access-log false"  extra vern serve flags, for diagnosis only
-#   BENCH_ONLY="healthz ..." run only these sections (healthz, lrs, courses, people, plugins, views, mail)
+#   BENCH_ONLY="healthz ..." run only these sections (healthz, lrs, lrs_growth, courses, people, plugins, views, mail)
+#   BENCH_LRS_GROWTH_SECONDS (240), BENCH_LRS_GROWTH_WINDOW (30)  length of the lrs_growth section
 #   BENCH_PLUGINS_EMPLOYEES (50000)  BENCH_PLUGINS_STATEMENTS (2000000)  sizes of the plugins section
 #   BENCH_STRICT=1  exit 1 when a section misses its target (default: report only)
 # Exit status: 0 ok, 1 a section failed (server did not start, errors, bad shutdown) or strict miss.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
-BENCH_SECTIONS=(healthz lrs courses people plugins views mail)
+BENCH_SECTIONS=(healthz lrs lrs_growth courses people plugins views mail)
 
 VERN_BIN=${VERN_BIN:-build/vern}
 BARE_BIN=${BARE_BIN:-build/bench/bare_hello}
