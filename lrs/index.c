@@ -145,16 +145,8 @@ static void pending_free(void *v)
  * memory. A pass from before a rollback is dropped. */
 static struct pending *pending_of(struct db_conn *c)
 {
-	struct pending *pd = db_conn_state(c, pending_key);
-	if (!pd) {
-		if (!(pd = calloc(1, sizeof(*pd))))
-			return NULL;
-		if (db_conn_set_state(c, pending_key, pd, pending_free) != 0) {
-			free(pd);
-			return NULL;
-		}
-	}
-	if (pd->active && pd->epoch != db_conn_epoch(c))
+	struct pending *pd = db_conn_state_new(c, pending_key, sizeof(*pd), pending_free);
+	if (pd && pd->active && pd->epoch != db_conn_epoch(c))
 		pending_drop(pd);
 	return pd;
 }

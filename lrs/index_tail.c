@@ -39,16 +39,8 @@ static void tail_free(void *v)
 /* The writer's tail, or NULL when out of memory. */
 static struct tail *tail_of(struct db_conn *c)
 {
-	struct tail *t = db_conn_state(c, tail_key);
-	if (!t) {
-		if (!(t = calloc(1, sizeof(*t))))
-			return NULL;
-		if (db_conn_set_state(c, tail_key, t, tail_free) != 0) {
-			free(t);
-			return NULL;
-		}
-	}
-	if (t->active && t->epoch != db_conn_epoch(c))
+	struct tail *t = db_conn_state_new(c, tail_key, sizeof(*t), tail_free);
+	if (t && t->active && t->epoch != db_conn_epoch(c))
 		tail_drop(t);
 	return t;
 }

@@ -94,7 +94,7 @@
 #define IDLE_CHECKPOINT_MS 200
 /* A WAL file longer than this is cut back when it is next reused. */
 #define WAL_SIZE_LIMIT (160LL * 1024 * 1024)
-#define DB_CONN_STATES 4
+#define DB_CONN_STATES 8
 /* Slots for db_shared(). */
 #define DB_SHARED_STATES 4
 /* After this long without writes the idle job (db_set_idle_job) runs. */
@@ -326,6 +326,20 @@ void *db_conn_state(struct db_conn *c, const char *key)
 		if (c->states[i].key == key)
 			return c->states[i].state;
 	return NULL;
+}
+
+void *db_conn_state_new(struct db_conn *c, const char *key, size_t size, void (*destroy)(void *))
+{
+	void *state = db_conn_state(c, key);
+	if (state)
+		return state;
+	if (!(state = calloc(1, size)))
+		return NULL;
+	if (db_conn_set_state(c, key, state, destroy) != 0) {
+		free(state);
+		return NULL;
+	}
+	return state;
 }
 
 int db_conn_set_state(struct db_conn *c, const char *key, void *state, void (*destroy)(void *))

@@ -119,6 +119,10 @@ unsigned long db_conn_epoch(struct db_conn *c);
 void *db_conn_state(struct db_conn *c, const char *key);
 int db_conn_set_state(struct db_conn *c, const char *key, void *state, void (*destroy)(void *));
 
+/* The state under key, made (size bytes, zeroed, calloc'd, destroy then
+ * frees it) the first time; NULL when out of memory or slots. */
+void *db_conn_state_new(struct db_conn *c, const char *key, size_t size, void (*destroy)(void *));
+
 /* The database a writer connection belongs to (NULL for readers). */
 struct db *db_conn_db(struct db_conn *c);
 

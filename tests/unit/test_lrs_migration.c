@@ -89,6 +89,21 @@ static long long scalar(struct db *db, const char *sql)
 	return v;
 }
 
+/* Opens the database at p as the server does (applying the migrations
+ * still due); NULL, with a failed check, when that fails. */
+static struct db *open_migrated(const char *p)
+{
+	struct db *db;
+	char err[256];
+	struct db_options opt = { 5000, 2 };
+	if (db_open(&db, p, &opt, err, sizeof(err)) != 0) {
+		printf("#   %s\n", err);
+		CHECK(0);
+		return NULL;
+	}
+	return db;
+}
+
 static void migrates_old_rows(void)
 {
 	CHECK(make_old_database() == 0);
@@ -159,14 +174,9 @@ static void migrates_registration_keys(void)
 	}
 	sqlite3_close(h);
 	CHECK(rc == SQLITE_OK);
-	struct db *db;
-	char err[256];
-	struct db_options opt = { 5000, 2 };
-	if (db_open(&db, p2, &opt, err, sizeof(err)) != 0) {
-		printf("#   %s\n", err);
-		CHECK(0);
+	struct db *db = open_migrated(p2);
+	if (!db)
 		return;
-	}
 	for (size_t i = 0; i < n; i++) {
 		char sql[100];
 		snprintf(sql, sizeof(sql), "SELECT reg FROM statement_registrations WHERE seq = %zu", i + 1);
@@ -207,14 +217,9 @@ static void migrates_into_parts(void)
 	}
 	sqlite3_close(h);
 	CHECK(rc == SQLITE_OK);
-	struct db *db;
-	char err[256];
-	struct db_options opt = { 5000, 2 };
-	if (db_open(&db, p3, &opt, err, sizeof(err)) != 0) {
-		printf("#   %s\n", err);
-		CHECK(0);
+	struct db *db = open_migrated(p3);
+	if (!db)
 		return;
-	}
 	for (size_t i = 0; i < n; i++) {
 		char sql[200];
 		snprintf(sql, sizeof(sql), "SELECT part FROM statement_keys WHERE term = 7 AND seq = %lld", seqs[i]);
