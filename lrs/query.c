@@ -1,10 +1,11 @@
 /* query.c: GET /xapi/statements (see query.h).
  *
- * Filters are answered from statement_keys (term, seq; see keys.h): the
- * most selective filter drives the walk in seq order and the others are
- * checked by primary-key lookups (a registration by the statement's
- * column; alone, it drives the walk through statement_registrations), so
- * no query scans statement JSON. The index is written in bulk behind the
+ * Filters are answered from statement_keys (part, term, seq; see keys.h):
+ * the most selective filter drives the walk in seq order, one part of the
+ * sequence after the other, and the others are checked by primary-key
+ * lookups (a registration by the statement's column; alone, it drives the
+ * walk through statement_registrations), so no query scans statement
+ * JSON. The index is written in bulk behind the
  * statements (index.c): a filtered query first has the writer catch up. Paging is
  * stateless: the `more` token carries the filters, the last seq returned
  * and the highest seq at the time of the first page, so statements stored

@@ -13,8 +13,9 @@ void lrs_statements_get(struct lrs_ctx *x);
 
 /* The shape of a filtered query: which parts its SQL has. Filters are
  * statement_keys lookups of terms (verb+activity or activity, agent, verb;
- * the first drives the walk); registration compares the statement's
- * column. Exposed so tests can check every shape's plan. */
+ * the first drives the walk, within the part of the sequence bound to
+ * ?28); registration compares the statement's column. Exposed so tests
+ * can check every shape's plan. */
 struct lrs_query_shape {
 	int nfilters;          /* 0..4 */
 	int direct_only[4];
