@@ -20,6 +20,9 @@ struct lrs_query_shape {
 	int nfilters;          /* 0..4 */
 	int direct_only[4];
 	int ascending, cursor, since, until, mine_only, registration;
+	/* with mine_only: walk the client's own statements (statements_client)
+	 * and check every filter on each, instead of walking the first filter */
+	int by_client;
 };
 
 /* Writes the SELECT for shape into sql. Returns 0, or -1 if too long. */

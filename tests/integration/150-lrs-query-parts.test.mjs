@@ -4,11 +4,13 @@
 // parts 0, 3 and 5 (empty parts between: the sequence is moved on by a
 // placeholder row written beside the running server), and every filter
 // shape is paged through in both orders, a few statements per page, with
-// the answer compared to the statements a client expects.
+// the answer compared to the statements a client expects. A client limited
+// to its own statements (statements/read/mine) gets the same shapes over
+// just its own: it walks its statements and checks the filters on each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertNoSanitizerFindings, runProgram } from './lib/server.mjs';
-import { startLrs, randomUUID } from './lib/lrs.mjs';
+import { startLrs, addLrsClient, lrsHandle, randomUUID } from './lib/lrs.mjs';
 
 const PART = 262144;
 const VERBS = ['http://adlnet.gov/expapi/verbs/completed', 'http://adlnet.gov/expapi/verbs/attempted'];
@@ -36,33 +38,38 @@ async function sql(srv, text) {
 test('statements: queries across parts of the index', async (t) => {
   const lrs = await startLrs({ t });
   const { xapi, srv } = lrs;
+  const mine = lrsHandle(srv, await addLrsClient(srv, { name: 'own', scope: 'statements/write statements/read/mine' }));
   const stored = [];
+  const own = new Set();
   let i = 0;
-  async function store(n) {
+  async function store(n, by = lrs) {
     const batch = [];
     for (let k = 0; k < n; k++) batch.push(make(i++));
-    const r = await xapi('statements', { method: 'POST', body: batch });
+    const r = await by.xapi('statements', { method: 'POST', body: batch });
     assert.equal(r.status, 200, r.text);
     stored.push(...batch);
+    if (by === mine) batch.forEach((s) => own.add(s.id));
   }
   // part 0, then parts 3 and 5: each placeholder moves the sequence on and
   // goes once the statements after it are stored
-  await store(10);
+  await store(5);
+  await store(5, mine);
   for (const part of [3, 5]) {
     const seq = part * PART + 10;
     await sql(srv, `INSERT INTO statements(seq, id, stored_ms, verb, full) VALUES(${seq}, 'placeholder-${part}', 0, 'x', '{}')`);
     await store(6);
+    await store(5, mine);
     await store(5);
     await sql(srv, `DELETE FROM statements WHERE seq = ${seq}`);
   }
   const parts = await sql(srv, 'SELECT group_concat(DISTINCT seq >> 18) FROM (SELECT seq FROM statements ORDER BY seq)');
   assert.equal(parts, '0,3,5');
 
-  async function all(params, ascending) {
+  async function all(params, ascending, by = lrs) {
     const got = [];
     let url = `statements?${new URLSearchParams({ ...params, limit: '3', ascending: String(ascending) })}`;
     for (let pages = 0; url && pages < 100; pages++) {
-      const r = await xapi(url);
+      const r = await by.xapi(url);
       assert.equal(r.status, 200, r.text);
       assert.ok(r.json.statements.length <= 3);
       got.push(...r.json.statements.map((s) => s.id));
@@ -91,6 +98,16 @@ test('statements: queries across parts of the index', async (t) => {
       assert.deepEqual(await all(params, false), [...want].reverse());
     });
   }
+  await t.test('a client limited to its own statements gets its own matches of every shape', async () => {
+    let some = 0;
+    for (const [, params, match] of shapes) {
+      const want = stored.filter((s) => own.has(s.id) && match(s)).map((s) => s.id);
+      some += want.length;
+      assert.deepEqual(await all(params, true, mine), want, JSON.stringify(params));
+      assert.deepEqual(await all(params, false, mine), [...want].reverse(), JSON.stringify(params));
+    }
+    assert.ok(some > 10);
+  });
 
   await t.test('a page that ends at the last statement of a part goes on in the next one', async () => {
     const want = stored.filter((s) => s.verb.id === VERBS[0]).map((s) => s.id);

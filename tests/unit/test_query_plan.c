@@ -2,7 +2,8 @@
  * answered through indexes: EXPLAIN QUERY PLAN on a migrated database must
  * show no full scan of statement_keys, no scan of statements when a
  * filter (or a registration) is given, and no sort (results come in seq
- * order from the index). */
+ * order from the index); a client's walk of its own statements goes
+ * through statements_client. */
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +38,12 @@ static void test_every_shape_uses_indexes(void)
 	CHECK(sqlite3_open_v2(db_path, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
 	int shapes = 0;
 	for (int nf = 0; nf <= 4; nf++)
-		for (int bits = 0; bits < 128; bits++) {
+		for (int bits = 0; bits < 256; bits++) {
 			struct lrs_query_shape q = { .nfilters = nf, .ascending = bits & 1, .cursor = (bits >> 1) & 1,
 						     .since = (bits >> 2) & 1, .until = (bits >> 3) & 1,
 						     .mine_only = (bits >> 4) & 1,
-						     .registration = (bits >> 6) & 1 };
+						     .registration = (bits >> 6) & 1,
+						     .by_client = (bits >> 7) & 1 };
 			for (int i = 0; i < 4; i++)
 				q.direct_only[i] = (bits >> 5) & 1;
 			char sql[2048], plan[4096];
@@ -51,6 +53,11 @@ static void test_every_shape_uses_indexes(void)
 			int bad = strstr(plan, "ERROR") || strstr(plan, "TEMP B-TREE") ||
 				  strstr(plan, "SCAN d") || strstr(plan, "SCAN i") || strstr(plan, "SCAN r") ||
 				  ((nf > 0 || q.registration) && strstr(plan, "SCAN s"));
+			/* a client's own statements: through its index, each filter
+			 * by the full primary key of its row */
+			if (q.by_client && q.mine_only && (nf > 0 || q.registration))
+				bad = bad || !strstr(plan, "USING INDEX statements_client") ||
+				      (nf > 0 && !strstr(plan, "(part=? AND term=? AND seq=?)"));
 			if (bad) {
 				printf("#   nf=%d bits=%d: %s\n", nf, bits, plan);
 				CHECK(!bad);
