@@ -249,7 +249,10 @@ export async function rawRequest(port, bytes, { timeoutMs = 5000, attempts = 3, 
   let r;
   for (let i = 0; i < attempts; i++) {
     r = await rawAttempt(port, bytes, timeoutMs, all);
-    if (r.text !== '' || !r.writeFailed) break;
+    // A server that answers before reading the whole body and closes can
+    // have its answer discarded by the reset that unread bytes cause, seen
+    // by the write or by the read: try again then.
+    if (r.text !== '' || !(r.writeFailed || r.reset)) break;
   }
   return r.text;
 }
@@ -259,13 +262,14 @@ function rawAttempt(port, bytes, timeoutMs, all) {
     const chunks = [];
     let done = false;
     let writeFailed = false;
+    let reset = false;
     const sock = net.connect({ host: '127.0.0.1', port });
     const finish = () => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       sock.destroy();
-      resolve({ text: Buffer.concat(chunks).toString('latin1'), writeFailed });
+      resolve({ text: Buffer.concat(chunks).toString('latin1'), writeFailed, reset });
     };
     const timer = setTimeout(finish, timeoutMs);
     sock.on('data', (d) => {
@@ -277,6 +281,7 @@ function rawAttempt(port, bytes, timeoutMs, all) {
     sock.on('error', (e) => {
       // EPIPE/ECONNRESET: keep what was read; 'close' follows.
       if (e.syscall === 'write') writeFailed = true;
+      if (e.code === 'ECONNRESET' || e.code === 'EPIPE') reset = true;
     });
     sock.on('connect', async () => {
       const buf = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes;
