@@ -68,10 +68,8 @@ static int pass_read(struct db_conn *c, long long from, struct pass *p, size_t l
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long seq = sqlite3_column_int64(st, 0);
 		const char *reg = (const char *)sqlite3_column_text(st, 2);
-		struct lrs_key reg_key = { reg ? lrs_registration_key(reg) : 0, 0 };
-		struct lrs_keyset one = { &reg_key, 1, 1 };
 		if (lrs_keys_queue_list(&p->keys, (const char *)sqlite3_column_text(st, 1), seq) != DB_OK ||
-		    (reg && lrs_keys_queue(&p->regs, &one, seq) != DB_OK)) {
+		    (reg && lrs_keys_queue_registration(&p->regs, reg, seq) != DB_OK)) {
 			rc = SQLITE_NOMEM;
 			break;
 		}

@@ -68,10 +68,8 @@ void lrs_index_tail_note(struct db_conn *c, long long seq, const struct lrs_keys
 		tail_drop(t);
 		return;
 	}
-	struct lrs_key reg_key = { registration ? lrs_registration_key(registration) : 0, 0 };
-	struct lrs_keyset one = { &reg_key, 1, 1 };
 	if (lrs_keys_queue(&t->keys, k, seq) != DB_OK ||
-	    (registration && lrs_keys_queue(&t->regs, &one, seq) != DB_OK)) {
+	    (registration && lrs_keys_queue_registration(&t->regs, registration, seq) != DB_OK)) {
 		tail_drop(t);
 		return;
 	}

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "index.h"
 #include "terms.h"
 
@@ -80,10 +81,7 @@ char *lrs_keys_text(const struct lrs_keyset *k)
 	for (size_t i = 0; i < k->n; i++) {
 		/* term ids are positive: digits by hand, no printf per key */
 		unsigned long long v = (unsigned long long)(k->k[i].term * 2 + k->k[i].direct);
-		char digits[21], *d = digits + sizeof(digits);
-		do
-			*--d = (char)('0' + v % 10);
-		while ((v /= 10) > 0);
+		char digits[21], *d = decimal_before(digits + sizeof(digits), v);
 		if (i)
 			out[o++] = ' ';
 		size_t n = (size_t)(digits + sizeof(digits) - d);
@@ -161,6 +159,15 @@ int lrs_keys_queue(struct lrs_key_queue *q, const struct lrs_keyset *k, long lon
 		return DB_ERROR;
 	for (size_t i = 0; i < k->n; i++, q->n++)
 		q->r[q->n] = (struct lrs_key_row){ k->k[i].term, seq, k->k[i].direct, q->n };
+	return DB_OK;
+}
+
+int lrs_keys_queue_registration(struct lrs_key_queue *q, const char *registration, long long seq)
+{
+	if (queue_reserve(q, 1) != DB_OK)
+		return DB_ERROR;
+	q->r[q->n] = (struct lrs_key_row){ lrs_registration_key(registration), seq, 0, q->n };
+	q->n++;
 	return DB_OK;
 }
 

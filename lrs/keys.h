@@ -68,6 +68,11 @@ char *lrs_keys_text(const struct lrs_keyset *k);
  * DB_ERROR (out of memory). */
 int lrs_keys_queue(struct lrs_key_queue *q, const struct lrs_keyset *k, long long seq);
 
+/* Queues the statement_registrations row of the statement stored at seq
+ * with registration (its key as term). Returns 0 or DB_ERROR (out of
+ * memory). */
+int lrs_keys_queue_registration(struct lrs_key_queue *q, const char *registration, long long seq);
+
 /* Queues n rows taken from another queue, as new arrivals. Returns 0 or
  * DB_ERROR (out of memory). */
 int lrs_keys_queue_rows(struct lrs_key_queue *q, const struct lrs_key_row *rows, size_t n);

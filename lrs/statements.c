@@ -23,6 +23,7 @@
 #include "completions.h"
 #include "config.h"
 #include "db.h"
+#include "decimal.h"
 #include "definitions.h"
 #include "extract.h"
 #include "index.h"
@@ -509,19 +510,13 @@ static int store(struct lrs_ctx *x, json_t *arr, int single, const struct lrs_pa
 	}
 	struct lrs_verror ve;
 	for (size_t i = 0; i < n; i++) {
-		char prefix[32] = "";
+		/* "[i]" for a batch, without printf: once per statement */
+		char path[32], *prefix = path + sizeof(path);
+		*--prefix = '\0';
 		if (!single) {
-			/* "[i]", by hand: once per statement of every batch */
-			char digits[24], *d = digits + sizeof(digits);
-			size_t v = i;
-			do
-				*--d = (char)('0' + v % 10);
-			while ((v /= 10) > 0);
-			size_t len = (size_t)(digits + sizeof(digits) - d);
-			prefix[0] = '[';
-			memcpy(prefix + 1, d, len);
-			prefix[len + 1] = ']';
-			prefix[len + 2] = '\0';
+			*--prefix = ']';
+			prefix = decimal_before(prefix, i);
+			*--prefix = '[';
 		}
 		if (lrs_validate_statement(json_array_get(arr, i), x->version, prefix, &ve) != 0) {
 			lrs_send_error(x, 400, "invalid_statement", "%s: %s", ve.path, ve.rule);

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "decimal.h"
+
 struct walk {
 	enum lrs_version v;
 	struct lrs_verror *e;
@@ -53,9 +55,7 @@ static size_t push_index(struct walk *w, size_t i)
 	size_t len = strlen(w->path);
 	char digits[24], *d = digits + sizeof(digits);
 	*--d = ']';
-	do
-		*--d = (char)('0' + i % 10);
-	while ((i /= 10) > 0);
+	d = decimal_before(d, i);
 	*--d = '[';
 	append(w, len, d, (size_t)(digits + sizeof(digits) - d));
 	return len;
