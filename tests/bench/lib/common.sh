@@ -53,6 +53,23 @@ bench_stop_all() {
 	BENCH_PIDS=()
 }
 
+# bench_wait_idle PID [MAX_SECONDS]: waits (max 60 s) until process PID has used under 5% of one
+# CPU in each of two consecutive half seconds: the work a load left behind (index catch-up, WAL
+# checkpoint) is done. Sets BENCH_IDLE_AFTER to the seconds waited (or "timeout").
+bench_wait_idle() {
+	local pid=$1 max=${2:-60} ticks quiet=0 a b start=$SECONDS
+	ticks=$(getconf CLK_TCK)
+	BENCH_IDLE_AFTER=timeout
+	while ((SECONDS - start < max)); do
+		a=$(awk '{print $14 + $15}' /proc/"$pid"/stat 2>/dev/null) || return 1
+		sleep 0.5
+		b=$(awk '{print $14 + $15}' /proc/"$pid"/stat 2>/dev/null) || return 1
+		if (((b - a) * 100 < ticks * 5 / 2)); then quiet=$((quiet + 1)); else quiet=0; fi
+		if ((quiet >= 2)); then BENCH_IDLE_AFTER=$((SECONDS - start)); return 0; fi
+	done
+	return 0
+}
+
 # Convert a wrk duration ("812.00us", "1.23ms", "2.00s", "3.00m") to microseconds.
 bench_to_us() {
 	awk -v v="$1" 'BEGIN {
