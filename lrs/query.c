@@ -445,11 +445,14 @@ static void time_headers(char *buf, size_t size, long long consistent_ms, long l
 }
 
 /* Sends body (a JSON text) alone, or as the first part of multipart/mixed
- * with the attachments of the statements in seqs. */
+ * with the attachments of the statements in seqs. Gives the reader c back
+ * before anything is sent: a slow client holds no connection and no
+ * snapshot of the database (which would keep checkpoints from finishing). */
 static void send_result(struct lrs_ctx *x, struct db_conn *c, const char *json, int attachments,
 			const long long *seqs, size_t nseqs, const char *headers)
 {
 	if (!attachments) {
+		db_reader_put(x->srv->db, c);
 		lrs_send(x, 200, "application/json", json, strlen(json), headers);
 		return;
 	}
@@ -485,6 +488,7 @@ static void send_result(struct lrs_ctx *x, struct db_conn *c, const char *json, 
 								 strdup(sha2), data, len };
 		}
 	}
+	db_reader_put(x->srv->db, c);
 	char boundary[64];
 	size_t len = 0;
 	char *body = lrs_multipart_build(json, strlen(json), parts, (int)nparts, boundary, &len);
@@ -552,12 +556,13 @@ static void get_single(struct lrs_ctx *x, const char *id, int voided)
 				   (size_t)sqlite3_column_bytes(st, 1), q.format) != 0;
 	char headers[256];
 	time_headers(headers, sizeof(headers), consistent, stored);
-	if (failed || text.failed || !text.p)
+	if (failed || text.failed || !text.p) {
+		db_reader_put(x->srv->db, c);
 		lrs_send_error(x, 500, "internal", "the statement could not be formatted");
-	else
+	} else {
 		send_result(x, c, text.p, q.attachments, &seq, 1, headers);
+	}
 	free(text.p);
-	db_reader_put(x->srv->db, c);
 }
 
 /* ---- queries ---- */
@@ -784,13 +789,14 @@ static void run_query(struct lrs_ctx *x, struct query *q)
 	text_add(&body, "\"}", 2);
 	char headers[256];
 	time_headers(headers, sizeof(headers), consistent, modified ? modified : consistent);
-	if (failed || body.failed || (more && !token))
+	if (failed || body.failed || (more && !token)) {
+		db_reader_put(x->srv->db, c);
 		lrs_send_error(x, 503, "unavailable", "the statements could not be assembled");
-	else
+	} else {
 		send_result(x, c, body.p, q->attachments, seqs, n, headers);
+	}
 	free(body.p);
 	free(seqs);
-	db_reader_put(x->srv->db, c);
 }
 
 void lrs_statements_get(struct lrs_ctx *x)
