@@ -691,8 +691,10 @@ static void *checkpointer_main(void *arg)
 		unsigned long long pass = ++db->passes_begun;
 		pthread_mutex_unlock(&db->clock);
 		int log_frames = 0, copied = 0;
+		db_vfs_read_ahead(1); /* frames are read mostly in file order */
 		int rc = sqlite3_wal_checkpoint_v2(db->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE,
 						   &log_frames, &copied);
+		db_vfs_read_ahead(0);
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			log_event(LOG_WARN, "db_checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(db->ckpt));
 		else

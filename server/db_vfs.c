@@ -21,7 +21,16 @@
  *
  * The writer thread's WAL syncs are deferred (db_vfs_defer_sync): its
  * COMMIT flushes what is gathered, so readers find the frames in the
- * file, and the syncer thread (db_sync.c) makes them durable. */
+ * file, and the syncer thread (db_sync.c) makes them durable.
+ *
+ * The database file is only written by checkpoints (WAL mode), which copy
+ * pages in page order: most of them follow the one before (new pages are
+ * added at the end), so they are gathered too. A checkpoint syncs the
+ * database (and so flushes) before it marks the frames as copied, which is
+ * when other connections start reading those pages from the database file;
+ * every connection that checkpoints has synchronous=FULL (none runs with
+ * OFF, which would skip that sync). The checkpointer reads the frames it
+ * copies mostly in file order too, and reads ahead (db_vfs_read_ahead). */
 #include "db_vfs.h"
 
 #include <pthread.h>
@@ -29,6 +38,10 @@
 #include <string.h>
 
 #define GATHER_BYTES (1 << 20)
+/* What one read of a WAL file fetches for a thread that reads ahead. In a
+ * checkpoint under batch ingest, 32 KB serve 3.1 frames per system call
+ * (16 KB: 2.1, 256 KB: 4.2 but 62 KB copied per frame). */
+#define READ_AHEAD_BYTES (32 * 1024)
 /* The unix VFS writes at most 128 KB - 1 per call (it masks the length with
  * 0x1ffff, so a write of exactly 128 KB would write nothing). */
 #define WRITE_CHUNK 0x1f000
@@ -36,7 +49,8 @@
 struct gfile {
 	sqlite3_file base;    /* our methods */
 	sqlite3_file *real;   /* the system VFS's file, allocated right after us */
-	int wal;              /* a WAL file: its writes are gathered */
+	int wal;              /* a WAL file */
+	int gather;           /* a WAL or main database file: its writes are gathered */
 	char *buf;
 	size_t len, cap;
 	sqlite3_int64 off;    /* file offset of buf[0] */
@@ -47,6 +61,16 @@ static sqlite3_io_methods gmethods;
 static __thread int write_through; /* see db_vfs_write_through */
 static __thread int defer_sync;    /* see db_vfs_defer_sync */
 
+/* The calling thread's read-ahead of one WAL file (see db_vfs_read_ahead):
+ * bytes [off, off + len) of file f, and the file's size when last asked. */
+static __thread struct {
+	int on;
+	const struct gfile *f;
+	sqlite3_int64 off, size;
+	size_t len;
+	char *buf;
+} ahead;
+
 void db_vfs_write_through(int on)
 {
 	write_through = on;
@@ -55,6 +79,13 @@ void db_vfs_write_through(int on)
 void db_vfs_defer_sync(int on)
 {
 	defer_sync = on;
+}
+
+void db_vfs_read_ahead(int on)
+{
+	free(ahead.buf);
+	memset(&ahead, 0, sizeof(ahead));
+	ahead.on = on;
 }
 
 static int flush(struct gfile *f)
@@ -80,17 +111,49 @@ static int g_close(sqlite3_file *p)
 	return rc != SQLITE_OK ? rc : rc2;
 }
 
+/* A read of a WAL file by a thread that reads ahead: served from the bytes
+ * read before when it lies within them, else from READ_AHEAD_BYTES read at
+ * off (no further than the file's end). A read past the end is left to
+ * the system VFS, which answers it as SQLite expects. */
+static int read_ahead(struct gfile *f, void *out, int n, sqlite3_int64 off)
+{
+	if (ahead.f != f || off < ahead.off || off + n > ahead.off + (sqlite3_int64)ahead.len) {
+		int rc;
+		if (ahead.f != f || off + n > ahead.size) {
+			if ((rc = f->real->pMethods->xFileSize(f->real, &ahead.size)) != SQLITE_OK)
+				return rc;
+		}
+		ahead.f = NULL;
+		if (off + n > ahead.size || (!ahead.buf && !(ahead.buf = malloc(READ_AHEAD_BYTES))))
+			return f->real->pMethods->xRead(f->real, out, n, off);
+		size_t len = ahead.size - off < READ_AHEAD_BYTES ? (size_t)(ahead.size - off)
+								 : READ_AHEAD_BYTES;
+		if ((rc = f->real->pMethods->xRead(f->real, ahead.buf, (int)len, off)) != SQLITE_OK)
+			return rc == SQLITE_IOERR_SHORT_READ ? f->real->pMethods->xRead(f->real, out, n, off)
+							     : rc;
+		ahead.f = f;
+		ahead.off = off;
+		ahead.len = len;
+	}
+	memcpy(out, ahead.buf + (off - ahead.off), (size_t)n);
+	return SQLITE_OK;
+}
+
 static int g_read(sqlite3_file *p, void *out, int n, sqlite3_int64 off)
 {
 	struct gfile *f = (struct gfile *)p;
 	int rc = flush(f);
-	return rc != SQLITE_OK ? rc : f->real->pMethods->xRead(f->real, out, n, off);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (ahead.on && f->wal && n > 0 && n <= READ_AHEAD_BYTES / 4)
+		return read_ahead(f, out, n, off);
+	return f->real->pMethods->xRead(f->real, out, n, off);
 }
 
 static int g_write(sqlite3_file *p, const void *data, int n, sqlite3_int64 off)
 {
 	struct gfile *f = (struct gfile *)p;
-	if (!f->wal || n <= 0 || write_through) {
+	if (!f->gather || n <= 0 || write_through) {
 		int rc = flush(f);
 		return rc != SQLITE_OK ? rc : f->real->pMethods->xWrite(f->real, data, n, off);
 	}
@@ -235,6 +298,7 @@ static int g_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *p, int 
 		return rc;
 	}
 	f->wal = (flags & SQLITE_OPEN_WAL) != 0;
+	f->gather = (flags & (SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_DB)) != 0;
 	f->base.pMethods = &gmethods;
 	return SQLITE_OK;
 }

@@ -22,4 +22,10 @@ void db_vfs_write_through(int on);
  * durable afterwards (see db_sync.h). */
 void db_vfs_defer_sync(int on);
 
+/* on: the calling thread's reads of WAL files fetch 32 KB at a time and
+ * serve the next reads from it; off drops what was fetched. Only for the
+ * span of one checkpoint: the frames it copies do not change while it
+ * runs, but the WAL is written again after it. */
+void db_vfs_read_ahead(int on);
+
 #endif
