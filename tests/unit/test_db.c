@@ -4,7 +4,8 @@
  * reused, gathered WAL writes read back intact, the idle job, state
  * shared between threads (db_shared) made once, and commits made durable
  * by the syncer: a writer is answered, and a reader may answer, only after
- * the sync. */
+ * the sync. A checkpoint's gathered writes and read-ahead through the VFS
+ * are tested in test_db_vfs.c. */
 #include <dirent.h>
 #include <pthread.h>
 #include <stdlib.h>
