@@ -82,6 +82,7 @@ static int delete_seq(struct db_conn *c, long long seq)
 struct batch_job {
 	const struct config *cfg;
 	long long cutoff_ms;     /* old statements: stored before this */
+	long long upto;          /* the last seq stored before cutoff_ms (0: none) */
 	const char *agent;       /* or: every statement naming this agent key */
 	long long pseudonymised, deleted;
 	int more;                /* a full batch was done: run again */
@@ -105,12 +106,16 @@ static int run_batch(struct db_conn *c, void *arg)
 			return DB_ERROR;
 		sqlite3_bind_text(st, 1, j->agent, -1, SQLITE_STATIC);
 	} else {
-		st = db_stmt(c, "SELECT seq, full FROM statements WHERE seq > ?3 AND stored_ms < ?1"
-				" ORDER BY seq LIMIT ?2");
+		/* within the seqs of old statements: the pass reads only them
+		 * (and the few newer ones among them, were the clock ever set
+		 * back), not every statement stored since */
+		st = db_stmt(c, "SELECT seq, full FROM statements WHERE seq > ?3 AND seq <= ?4"
+				" AND stored_ms < ?1 ORDER BY seq LIMIT ?2");
 		if (!st)
 			return DB_ERROR;
 		sqlite3_bind_int64(st, 1, j->cutoff_ms);
 		sqlite3_bind_int64(st, 3, watermark);
+		sqlite3_bind_int64(st, 4, j->upto);
 	}
 	sqlite3_bind_int(st, 2, BATCH);
 	long long seqs[BATCH];
@@ -144,8 +149,30 @@ static int run_batch(struct db_conn *c, void *arg)
 	return rc;
 }
 
+/* The last seq of a statement stored before cutoff_ms (0 when there is
+ * none, -1 on error), found through statements_stored: only the old
+ * statements' index entries are read. A plain max(seq) walks the table
+ * back from its newest row to the first old one, that is every statement
+ * (2.6 s on 3.7 million, in the writer, when none was old). */
+static long long last_old_seq(struct db *db, long long cutoff_ms)
+{
+	struct db_conn *c = db_reader_get(db);
+	sqlite3_stmt *st = db_stmt(c, "SELECT coalesce(max(seq), 0) FROM statements "
+				      "INDEXED BY statements_stored WHERE stored_ms < ?1");
+	long long upto = -1;
+	if (st) {
+		sqlite3_bind_int64(st, 1, cutoff_ms);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			upto = sqlite3_column_int64(st, 0);
+	}
+	db_reader_put(db, c);
+	return upto;
+}
+
 static int statements_pass(struct db *db, struct batch_job *j)
 {
+	if (!j->agent && (j->upto = last_old_seq(db, j->cutoff_ms)) <= 0)
+		return j->upto == 0 ? 0 : -1;
 	do {
 		if (db_write(db, run_batch, j) != DB_OK)
 			return -1;
